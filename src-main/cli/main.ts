@@ -1,0 +1,32 @@
+/** The `ksl` command: every command takes --json and then prints one JSON document on stdout. */
+import { Command, CommanderError } from 'commander';
+import { appVersion } from '../services/catalog/project';
+import { registerMediaCommands } from './commands/media';
+import { registerProjectCommands } from './commands/project';
+import { registerServeCommand } from './commands/serve';
+import { registerJobCommands } from './commands/jobs';
+
+export function buildProgram(): Command {
+  const program = new Command('ksl')
+    .description('KSL Studio — Korean Sign Language datasets, labelling, training and live interpretation, offline.')
+    .version(appVersion(), '-v, --version')
+    .showHelpAfterError('(ksl --help lists the commands)')
+    .configureOutput({ outputError: (str, write) => write(str.trim().split('\n')[0] + '\n') });
+  registerProjectCommands(program);
+  const importCmd = program.command('import').description('bring data into a project (keti, videos, voc)');
+  registerMediaCommands(program, importCmd);
+  registerJobCommands(program);
+  registerServeCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
+    throw e;
+  }
+}

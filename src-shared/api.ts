@@ -1,0 +1,109 @@
+/**
+ * The one contract between the UI and the Node side. Every request has a runtime schema for its
+ * arguments (validated by the main side before it touches disk) and a result type; every event
+ * stream has a payload type. The Electron preload, the WebSocket server and the in-memory test
+ * transport are all derived from this map — no channel exists that is not listed here.
+ */
+import { z } from 'zod';
+import type { Result } from './result';
+import type { JobEvent, JobRecord } from './jobs';
+import { JobIdSchema, JOB_KINDS } from './jobs';
+import type { ProjectInfo } from './catalog-types';
+import { ProjectRelPath } from './paths';
+
+const none = z.object({}).strict();
+
+/** Declares a request: its argument schema now, its result type as a type parameter. */
+function request<A extends z.ZodType>(args: A) {
+  return <R>() => ({ args, result: undefined as unknown as R });
+}
+
+export interface AppInfo {
+  version: string;
+  schemaVersion: number;
+  /** Which door the UI is behind. */
+  door: 'electron' | 'web';
+  ffmpeg: { path: string; source: string } | { error: string };
+  /** Whether this door can show native file dialogs. */
+  dialogs: boolean;
+}
+
+export interface FileEntry {
+  name: string;
+  path: string; // relative to the project folder
+  kind: 'file' | 'dir';
+  size: number;
+}
+
+export const ExtractParams = z
+  .object({
+    mode: z.enum(['fps', 'every', 'all']).default('fps'),
+    fps: z.number().positive().max(240).default(5),
+    every: z.number().int().positive().max(100_000).default(1),
+    maxSide: z.number().int().min(16).max(8192).nullable().default(640),
+    format: z.enum(['jpg', 'png']).default('jpg'),
+    jobs: z.number().int().min(1).max(16).default(1),
+    videoIds: z.array(z.number().int().positive()).max(1_000_000).optional(),
+  })
+  .strict();
+export type ExtractParams = z.infer<typeof ExtractParams>;
+
+export const ImportVideosParams = z
+  .object({
+    /** Folder relative to the project (the browser door can reach nothing else). */
+    dir: ProjectRelPath,
+    wordFrom: z.enum(['name', 'folder']).default('name'),
+  })
+  .strict();
+export type ImportVideosParams = z.infer<typeof ImportVideosParams>;
+
+export const JobStartArgs = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('extract'), params: ExtractParams }).strict(),
+  z.object({ kind: z.literal('import.videos'), params: ImportVideosParams }).strict(),
+  z.object({ kind: z.literal('check'), params: z.object({}).strict().default({}) }).strict(),
+]);
+export type JobStartArgs = z.infer<typeof JobStartArgs>;
+
+export const apiRequests = {
+  'app.info': request(none)<AppInfo>(),
+  /** The open project's summary; NO_PROJECT when none is open. */
+  'project.info': request(none)<ProjectInfo>(),
+  /**
+   * Creates a project. The browser door creates it in the folder `ksl serve` was given; the
+   * Electron door asks for a folder with a native dialog. The UI never sends a path.
+   */
+  'project.create': request(none)<ProjectInfo>(),
+  /** Opens a project chosen in a native dialog (Electron door only). */
+  'project.open': request(none)<ProjectInfo>(),
+  'files.list': request(z.object({ dir: ProjectRelPath.default('') }).strict())<FileEntry[]>(),
+  'jobs.start': request(JobStartArgs)<{ jobId: string }>(),
+  'jobs.cancel': request(z.object({ jobId: JobIdSchema }).strict())<{ cancelled: boolean }>(),
+  'jobs.resume': request(z.object({ jobId: JobIdSchema }).strict())<{ jobId: string }>(),
+  'jobs.list': request(z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict())<JobRecord[]>(),
+} as const;
+
+export interface ApiEvents {
+  job: JobEvent;
+  /** Something in the catalog changed; screens that show it refetch. */
+  'catalog.changed': { tables: string[] };
+}
+
+export type RequestName = keyof typeof apiRequests;
+export type EventName = keyof ApiEvents;
+export type ArgsOf<K extends RequestName> = z.input<(typeof apiRequests)[K]['args']>;
+export type ParsedArgsOf<K extends RequestName> = z.output<(typeof apiRequests)[K]['args']>;
+export type ResultOf<K extends RequestName> = (typeof apiRequests)[K]['result'];
+
+export const REQUEST_NAMES = Object.keys(apiRequests) as RequestName[];
+export const EVENT_NAMES: EventName[] = ['job', 'catalog.changed'];
+
+/** What the UI holds: the same object type behind every door. */
+export interface Api {
+  invoke<K extends RequestName>(name: K, args: ArgsOf<K>): Promise<Result<ResultOf<K>>>;
+  on<E extends EventName>(name: E, listener: (payload: ApiEvents[E]) => void): () => void;
+}
+
+/** Handlers on the main side receive already-validated arguments. */
+export type ApiHandlers = {
+  [K in RequestName]: (args: ParsedArgsOf<K>) => Promise<ResultOf<K>> | ResultOf<K>;
+};
