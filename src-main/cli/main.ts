@@ -10,8 +10,9 @@ export function buildProgram(): Command {
   const program = new Command('ksl')
     .description('KSL Studio — Korean Sign Language datasets, labelling, training and live interpretation, offline.')
     .version(appVersion(), '-v, --version')
-    .showHelpAfterError('(ksl --help lists the commands)')
-    .configureOutput({ outputError: (str, write) => write(str.trim().split('\n')[0] + '\n') });
+    // usage errors exit 2 (set before commands are added so that subcommands inherit it)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`ksl: ${str.trim().split('\n')[0]!.replace(/^error: /, '')} (see ksl --help)\n`) });
   registerProjectCommands(program);
   const importCmd = program.command('import').description('bring data into a project (keti, videos, voc)');
   registerMediaCommands(program, importCmd);
@@ -22,7 +23,6 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (e) {

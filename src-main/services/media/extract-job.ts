@@ -5,7 +5,7 @@
  * run again, it redoes only unfinished videos: no duplicate, no gap. A video ffmpeg cannot read
  * fails alone, with ffmpeg's reason stored on it.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ExtractParams } from '../../../src-shared/api';
 import { KslError } from '../../../src-shared/result';
@@ -54,8 +54,14 @@ export const extractJob: JobDefinition<ExtractParams> = {
     const { project, signal } = ctx;
     const db = project.db;
     const framesRoot = path.join(project.dir, 'frames');
-    // Leftovers of a killed run hold unregistered frames: remove them, they will be redone.
-    rmSync(path.join(framesRoot, PARTIAL_DIR), { recursive: true, force: true });
+    const partialRoot = path.join(framesRoot, PARTIAL_DIR);
+    const myPartial = path.join(partialRoot, ctx.jobId.slice(0, 8));
+    // Leftovers of a killed run hold unregistered frames: remove them (they will be redone), but
+    // never the working folder of an extract job still running in another process.
+    if (existsSync(partialRoot)) {
+      const running = new Set((db.prepare("SELECT substr(id, 1, 8) FROM jobs WHERE state = 'running' AND kind = 'extract' AND id != ?").pluck().all(ctx.jobId) as string[]));
+      for (const d of readdirSync(partialRoot)) if (!running.has(d)) rmSync(path.join(partialRoot, d), { recursive: true, force: true });
+    }
 
     const filter = params.videoIds?.length ? `AND id IN (${params.videoIds.map(Number).join(',')})` : '';
     const videos = db
@@ -113,7 +119,7 @@ export const extractJob: JobDefinition<ExtractParams> = {
         const item = planned[next++]!;
         const { v } = item;
         const abs = fromCatalogPath(project.dir, v.path);
-        const work = path.join(framesRoot, PARTIAL_DIR, `${v.id}-${ctx.jobId.slice(0, 8)}`);
+        const work = path.join(myPartial, String(v.id));
         inFlight.set(v.id, 0);
         try {
           const frames = await extractFrames({
@@ -158,6 +164,12 @@ export const extractJob: JobDefinition<ExtractParams> = {
       }
     };
     await Promise.all(Array.from({ length: Math.min(params.jobs, Math.max(1, planned.length)) }, worker));
+    rmSync(myPartial, { recursive: true, force: true });
+    try {
+      rmdirSync(partialRoot); // only when empty: another process may be extracting too
+    } catch {
+      /* not empty or already gone */
+    }
     if (signal.aborted) throw new KslError('CANCELLED', 'Cancelled.');
     ctx.progress(total, total, `${result.videos.done} videos, ${result.frames} frames`);
     return result;
