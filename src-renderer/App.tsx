@@ -1,13 +1,26 @@
+import { useState } from 'react';
+import { FramesScreen } from './screens/FramesScreen';
 import { ProjectScreen, useAppInfo } from './screens/ProjectScreen';
+
+const SCREENS = [
+  ['project', 'Project'],
+  ['frames', 'Frames'],
+] as const;
+type Screen = (typeof SCREENS)[number][0];
 
 export function App({ connection }: { connection: 'open' | 'closed' | 'ipc' }) {
   const app = useAppInfo();
+  const [screen, setScreen] = useState<Screen>('project');
   return (
     <div className="app">
       <header className="topbar">
         <h1>KSL Studio</h1>
-        <nav aria-label="screens">
-          <span className="tab active">Project</span>
+        <nav aria-label="screens" className="row">
+          {SCREENS.map(([id, label]) => (
+            <button key={id} type="button" className={`tab ${screen === id ? 'active' : ''}`} aria-current={screen === id ? 'page' : undefined} onClick={() => setScreen(id)}>
+              {label}
+            </button>
+          ))}
         </nav>
         <span className="grow" />
         {app && 'error' in app.ffmpeg && (
@@ -19,7 +32,8 @@ export function App({ connection }: { connection: 'open' | 'closed' | 'ipc' }) {
         <span className="muted">{app ? `v${app.version}` : ''}</span>
       </header>
       <main>
-        <ProjectScreen app={app} />
+        {screen === 'project' && <ProjectScreen app={app} />}
+        {screen === 'frames' && <FramesScreen />}
       </main>
     </div>
   );

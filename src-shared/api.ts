@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Result } from './result';
 import type { JobEvent, JobRecord } from './jobs';
 import { JobIdSchema, JOB_KINDS } from './jobs';
-import type { ProjectInfo } from './catalog-types';
+import type { FramePage, ProjectInfo } from './catalog-types';
 import { ProjectRelPath } from './paths';
 
 const none = z.object({}).strict();
@@ -75,6 +75,18 @@ export const apiRequests = {
   'project.create': request(none)<ProjectInfo>(),
   /** Opens a project chosen in a native dialog (Electron door only). */
   'project.open': request(none)<ProjectInfo>(),
+  'frames.list': request(
+    z
+      .object({
+        wordId: z.number().int().positive().optional(),
+        level: z.number().int().min(1).max(99).optional(),
+        signerId: z.number().int().positive().optional(),
+        status: z.enum(['unlabelled', 'labelled', 'verified', 'skipped']).optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(200),
+      })
+      .strict(),
+  )<FramePage>(),
   'files.list': request(z.object({ dir: ProjectRelPath.default('') }).strict())<FileEntry[]>(),
   'jobs.start': request(JobStartArgs)<{ jobId: string }>(),
   'jobs.cancel': request(z.object({ jobId: JobIdSchema }).strict())<{ cancelled: boolean }>(),

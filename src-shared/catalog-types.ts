@@ -43,3 +43,32 @@ export interface ProjectInfo {
   words: WordSummary[];
   signers: SignerSummary[];
 }
+
+export interface FramesFilter {
+  wordId?: number;
+  level?: number;
+  signerId?: number;
+  status?: FrameStatus;
+  offset: number;
+  limit: number;
+}
+
+export interface FrameItem {
+  id: number;
+  file: string;
+  t: number | null;
+  width: number;
+  height: number;
+  status: FrameStatus;
+  videoId: number | null;
+  word: string | null;
+  level: number | null;
+  signer: string | null;
+  boxes: number;
+}
+
+export interface FramePage {
+  total: number;
+  offset: number;
+  items: FrameItem[];
+}

@@ -9,6 +9,7 @@ import { KslError } from '../../src-shared/result';
 import { appVersion, initProject, listDir, openProject, type Project } from './catalog/project';
 import { LATEST_SCHEMA_VERSION } from './catalog/migrations';
 import { projectInfo } from './catalog/summary';
+import { queryFrames } from './catalog/frames-query';
 import { resolveInProject } from './fs/project-paths';
 import { JobManager } from './jobs/job-manager';
 import { jobDefinitions } from './job-kinds';
@@ -91,6 +92,7 @@ export function createAppServices(emit: Emit, door: DoorOptions): AppServices {
       await detach();
       return projectInfo(attach(project));
     },
+    'frames.list': (filter) => queryFrames(need().project, filter),
     'files.list': ({ dir }) => {
       const abs = resolveInProject(need().project.dir, dir);
       let entries;
