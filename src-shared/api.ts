@@ -10,6 +10,7 @@ import type { JobEvent, JobRecord } from './jobs';
 import { JobIdSchema, JOB_KINDS } from './jobs';
 import type { FramePage, ProjectInfo } from './catalog-types';
 import { ProjectRelPath } from './paths';
+import type { KetiImportResult } from './import-types';
 
 const none = z.object({}).strict();
 
@@ -57,7 +58,21 @@ export const ImportVideosParams = z
   .strict();
 export type ImportVideosParams = z.infer<typeof ImportVideosParams>;
 
+/** A KETI import from the UI: every file inside the project folder (e.g. under imports/). */
+export const ImportKetiParams = z
+  .object({
+    annotations: ProjectRelPath,
+    words: ProjectRelPath.optional(),
+    labels: ProjectRelPath.optional(),
+    direction: z.string().max(20).optional(),
+    type: z.string().max(20).optional(),
+    videos: ProjectRelPath.optional(),
+  })
+  .strict();
+export type ImportKetiParams = z.infer<typeof ImportKetiParams>;
+
 export const JobStartArgs = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('import.keti'), params: ImportKetiParams }).strict(),
   z.object({ kind: z.literal('extract'), params: ExtractParams }).strict(),
   z.object({ kind: z.literal('import.videos'), params: ImportVideosParams }).strict(),
   z.object({ kind: z.literal('check'), params: z.object({}).strict().default({}) }).strict(),
@@ -87,6 +102,8 @@ export const apiRequests = {
       })
       .strict(),
   )<FramePage>(),
+  /** Everything an import would do, written nowhere: counts and problems to review first. */
+  'import.ketiPreview': request(ImportKetiParams)<KetiImportResult>(),
   'files.list': request(z.object({ dir: ProjectRelPath.default('') }).strict())<FileEntry[]>(),
   'jobs.start': request(JobStartArgs)<{ jobId: string }>(),
   'jobs.cancel': request(z.object({ jobId: JobIdSchema }).strict())<{ cancelled: boolean }>(),

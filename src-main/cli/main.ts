@@ -5,6 +5,7 @@ import { registerMediaCommands } from './commands/media';
 import { registerProjectCommands } from './commands/project';
 import { registerServeCommand } from './commands/serve';
 import { registerJobCommands } from './commands/jobs';
+import { registerKetiCommand } from './commands/keti';
 
 export function buildProgram(): Command {
   const program = new Command('ksl')
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(`ksl: ${str.trim().split('\n')[0]!.replace(/^error: /, '')} (see ksl --help)\n`) });
   registerProjectCommands(program);
   const importCmd = program.command('import').description('bring data into a project (keti, videos, voc)');
+  registerKetiCommand(importCmd);
   registerMediaCommands(program, importCmd);
   registerJobCommands(program);
   registerServeCommand(program);

@@ -12,7 +12,8 @@ import { projectInfo } from './catalog/summary';
 import { queryFrames } from './catalog/frames-query';
 import { resolveInProject } from './fs/project-paths';
 import { JobManager } from './jobs/job-manager';
-import { jobDefinitions } from './job-kinds';
+import { jobDefinitions, ketiOptionsInProject } from './job-kinds';
+import { importKeti } from './ingest/keti-import';
 import { findFfmpeg } from './media/ffmpeg-path';
 
 export type Emit = <E extends EventName>(name: E, payload: ApiEvents[E]) => void;
@@ -93,6 +94,10 @@ export function createAppServices(emit: Emit, door: DoorOptions): AppServices {
       return projectInfo(attach(project));
     },
     'frames.list': (filter) => queryFrames(need().project, filter),
+    'import.ketiPreview': (params) => {
+      const project = need().project;
+      return importKeti(project, { ...ketiOptionsInProject(project.dir, params), dryRun: true });
+    },
     'files.list': ({ dir }) => {
       const abs = resolveInProject(need().project.dir, dir);
       let entries;

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { KslError } from '../../../src-shared/result';
 import type { Project } from '../catalog/project';
 import { toCatalogPath } from '../fs/project-paths';
+import { isVideoFile } from './video-index';
 
-export const VIDEO_EXTENSIONS = new Set(['.mp4', '.avi', '.mov', '.mts', '.m2ts', '.mkv', '.m4v', '.webm', '.wmv', '.mpg', '.mpeg']);
 
 export interface ImportVideosResult {
   videos: number;
@@ -26,7 +26,7 @@ export function listVideoFiles(root: string): string[] {
       if (e.name.startsWith('.')) continue;
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && VIDEO_EXTENSIONS.has(path.extname(e.name).toLowerCase())) out.push(p);
+      else if (e.isFile() && isVideoFile(e.name)) out.push(p);
     }
   };
   walk(root);
