@@ -6,6 +6,7 @@ import { registerProjectCommands } from './commands/project';
 import { registerServeCommand } from './commands/serve';
 import { registerJobCommands } from './commands/jobs';
 import { registerKetiCommand } from './commands/keti';
+import { registerDatasetCommands } from './commands/dataset';
 
 export function buildProgram(): Command {
   const program = new Command('ksl')
@@ -18,6 +19,8 @@ export function buildProgram(): Command {
   const importCmd = program.command('import').description('bring data into a project (keti, videos, voc)');
   registerKetiCommand(importCmd);
   registerMediaCommands(program, importCmd);
+  const exportCmd = program.command('export').description('write the dataset for other tools (tfrecord, coco, voc, yolo, onnx)');
+  registerDatasetCommands(program, exportCmd);
   registerJobCommands(program);
   registerServeCommand(program);
   return program;
