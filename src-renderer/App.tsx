@@ -1,10 +1,14 @@
 import { useState } from 'react';
+import { DatasetScreen } from './screens/DatasetScreen';
 import { FramesScreen } from './screens/FramesScreen';
+import { ImportScreen } from './screens/ImportScreen';
 import { ProjectScreen, useAppInfo } from './screens/ProjectScreen';
 
 const SCREENS = [
   ['project', 'Project'],
+  ['import', 'Import'],
   ['frames', 'Frames'],
+  ['dataset', 'Dataset'],
 ] as const;
 type Screen = (typeof SCREENS)[number][0];
 
@@ -33,7 +37,9 @@ export function App({ connection }: { connection: 'open' | 'closed' | 'ipc' }) {
       </header>
       <main>
         {screen === 'project' && <ProjectScreen app={app} />}
+        {screen === 'import' && <ImportScreen />}
         {screen === 'frames' && <FramesScreen />}
+        {screen === 'dataset' && <DatasetScreen />}
       </main>
     </div>
   );

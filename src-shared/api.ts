@@ -11,6 +11,7 @@ import { JobIdSchema, JOB_KINDS } from './jobs';
 import type { FramePage, ProjectInfo } from './catalog-types';
 import { ProjectRelPath } from './paths';
 import type { KetiImportResult } from './import-types';
+import type { SplitReport } from './dataset-types';
 
 const none = z.object({}).strict();
 
@@ -71,7 +72,29 @@ export const ImportKetiParams = z
   .strict();
 export type ImportKetiParams = z.infer<typeof ImportKetiParams>;
 
+export const SplitParams = z
+  .object({
+    by: z.enum(['signer', 'video', 'frame']).default('signer'),
+    test: z.number().gt(0).lt(1).default(0.33),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+    level: z.number().int().min(1).max(99).optional(),
+    holdoutSigners: z.array(z.string().min(1).max(40)).max(1000).optional(),
+    fromFolders: z.boolean().optional(),
+  })
+  .strict();
+
+export const ExportParams = z
+  .object({
+    format: z.enum(['tfrecord', 'coco']),
+    level: z.number().int().min(1).max(99).optional(),
+    side: z.enum(['train', 'test', 'all']).default('test'),
+    steps: z.number().int().min(1).max(10_000_000).default(5000),
+  })
+  .strict();
+export type ExportParams = z.infer<typeof ExportParams>;
+
 export const JobStartArgs = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('export'), params: ExportParams }).strict(),
   z.object({ kind: z.literal('import.keti'), params: ImportKetiParams }).strict(),
   z.object({ kind: z.literal('extract'), params: ExtractParams }).strict(),
   z.object({ kind: z.literal('import.videos'), params: ImportVideosParams }).strict(),
@@ -104,6 +127,10 @@ export const apiRequests = {
   )<FramePage>(),
   /** Everything an import would do, written nowhere: counts and problems to review first. */
   'import.ketiPreview': request(ImportKetiParams)<KetiImportResult>(),
+  /** Makes (and stores) a split; the report says how many frames, videos and signers per side. */
+  'dataset.split': request(SplitParams)<SplitReport>(),
+  /** The newest split of a level (or of all words), or null. */
+  'dataset.latestSplit': request(z.object({ level: z.number().int().min(1).max(99).optional() }).strict())<SplitReport | null>(),
   'files.list': request(z.object({ dir: ProjectRelPath.default('') }).strict())<FileEntry[]>(),
   'jobs.start': request(JobStartArgs)<{ jobId: string }>(),
   'jobs.cancel': request(z.object({ jobId: JobIdSchema }).strict())<{ cancelled: boolean }>(),

@@ -14,6 +14,7 @@ import { resolveInProject } from './fs/project-paths';
 import { JobManager } from './jobs/job-manager';
 import { jobDefinitions, ketiOptionsInProject } from './job-kinds';
 import { importKeti } from './ingest/keti-import';
+import { latestSplit, makeSplit } from './dataset/split';
 import { findFfmpeg } from './media/ffmpeg-path';
 
 export type Emit = <E extends EventName>(name: E, payload: ApiEvents[E]) => void;
@@ -98,6 +99,12 @@ export function createAppServices(emit: Emit, door: DoorOptions): AppServices {
       const project = need().project;
       return importKeti(project, { ...ketiOptionsInProject(project.dir, params), dryRun: true });
     },
+    'dataset.split': (args) => {
+      const report = makeSplit(need().project, args);
+      emit('catalog.changed', { tables: ['splits'] });
+      return report;
+    },
+    'dataset.latestSplit': ({ level }) => latestSplit(need().project, level)?.report ?? null,
     'files.list': ({ dir }) => {
       const abs = resolveInProject(need().project.dir, dir);
       let entries;

@@ -1,5 +1,8 @@
 /** Every job kind the app can run, keyed by kind. */
-import type { ExtractParams, ImportKetiParams, ImportVideosParams } from '../../src-shared/api';
+import type { ExportParams, ExtractParams, ImportKetiParams, ImportVideosParams } from '../../src-shared/api';
+import path from 'node:path';
+import { exportTfrecord } from './dataset/export-tfrecord';
+import { exportCocoSplit } from './dataset/export-coco';
 import { importKeti, type KetiImportOptions } from './ingest/keti-import';
 import { resolveInProject } from './fs/project-paths';
 import { importVideos } from './ingest/import-videos';
@@ -48,9 +51,34 @@ const importKetiJob: JobDefinition<ImportKetiParams> = {
   },
 };
 
+/** Exports land in the project's exports/ folder, named by format, level and time. */
+const exportJob: JobDefinition<ExportParams> = {
+  kind: 'export',
+  resumable: false,
+  async run(ctx, params) {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+    const name = `${params.format}-${params.level ? `level${params.level}` : 'all'}-${stamp}`;
+    const out = path.join(ctx.project.dir, 'exports', name);
+    if (params.format === 'coco') {
+      ctx.progress(0, 1, 'Writing COCO JSON');
+      const r = exportCocoSplit(ctx.project, path.join(out, `${params.side}.json`), { level: params.level, side: params.side });
+      ctx.progress(1, 1, `${r.images} images, ${r.annotations} boxes`);
+      return { ...r, folder: `exports/${name}` };
+    }
+    const r = await exportTfrecord(ctx.project, out, {
+      level: params.level,
+      numSteps: params.steps,
+      signal: ctx.signal,
+      onProgress: (done: number, total: number, message?: string) => ctx.progress(done, total, message ?? 'Writing records'),
+    });
+    return { ...r, folder: `exports/${name}` };
+  },
+};
+
 export const jobDefinitions: Record<string, JobDefinition<any>> = {
   extract: extractJob satisfies JobDefinition<ExtractParams>,
   'import.videos': importVideosJob,
   'import.keti': importKetiJob,
   check: checkJob,
+  export: exportJob,
 };
