@@ -7,6 +7,7 @@ import { registerServeCommand } from './commands/serve';
 import { registerJobCommands } from './commands/jobs';
 import { registerKetiCommand } from './commands/keti';
 import { registerDatasetCommands } from './commands/dataset';
+import { registerSampleCommand } from './commands/sample';
 
 export function buildProgram(): Command {
   const program = new Command('ksl')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerMediaCommands(program, importCmd);
   const exportCmd = program.command('export').description('write the dataset for other tools (tfrecord, coco, voc, yolo, onnx)');
   registerDatasetCommands(program, exportCmd);
+  registerSampleCommand(program);
   registerJobCommands(program);
   registerServeCommand(program);
   return program;
