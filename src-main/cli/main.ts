@@ -5,7 +5,7 @@ import { registerMediaCommands } from './commands/media';
 import { registerProjectCommands } from './commands/project';
 import { registerServeCommand } from './commands/serve';
 import { registerJobCommands } from './commands/jobs';
-import { registerKetiCommand } from './commands/keti';
+import { registerGroundTruthCommand, registerKetiCommand } from './commands/keti';
 import { registerDatasetCommands } from './commands/dataset';
 import { registerSampleCommand } from './commands/sample';
 
@@ -19,6 +19,7 @@ export function buildProgram(): Command {
   registerProjectCommands(program);
   const importCmd = program.command('import').description('bring data into a project (keti, videos, voc)');
   registerKetiCommand(importCmd);
+  registerGroundTruthCommand(importCmd);
   registerMediaCommands(program, importCmd);
   const exportCmd = program.command('export').description('write the dataset for other tools (tfrecord, coco, voc, yolo, onnx)');
   registerDatasetCommands(program, exportCmd);

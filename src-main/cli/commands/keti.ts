@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { openProject } from '../../services/catalog/project';
 import { importKeti, type KetiImportResult } from '../../services/ingest/keti-import';
+import { importGroundTruth } from '../../services/ingest/import-groundtruth';
 import { progressPrinter, printResult } from '../output';
 import { withErrors } from '../with-errors';
 
@@ -47,6 +48,24 @@ export function registerKetiCommand(importCmd: Command): void {
           if (r.problems.length > 20) lines.push(`  … ${r.problems.length - 20} more (use --json)`);
           return lines.join('\n');
         });
+      } finally {
+        p.close();
+      }
+    }));
+}
+
+export function registerGroundTruthCommand(importCmd: Command): void {
+  importCmd
+    .command('groundtruth')
+    .description('boxes for extracted frames from a sample dataset\'s ground-truth.json (source "groundtruth")')
+    .argument('<project>', 'project folder')
+    .argument('<file>', 'ground-truth.json written by ksl sample')
+    .option('--json', 'print one JSON document')
+    .action(withErrors(async (dir: string, file: string, opts) => {
+      const p = openProject(dir);
+      try {
+        const r = importGroundTruth(p, file);
+        printResult(opts, r, () => `${r.boxes} boxes on ${r.frames} frames of ${r.videos} videos${r.unmatchedFrames ? `; ${r.unmatchedFrames} frames outside the ground truth` : ''}${r.missingVideos.length ? `; ${r.missingVideos.length} ground-truth videos not in the catalog` : ''}`);
       } finally {
         p.close();
       }
