@@ -8,6 +8,7 @@ import { registerJobCommands } from './commands/jobs';
 import { registerGroundTruthCommand, registerKetiCommand } from './commands/keti';
 import { registerDatasetCommands } from './commands/dataset';
 import { registerSampleCommand } from './commands/sample';
+import { registerCocoEvalCommand } from './commands/coco-eval';
 
 export function buildProgram(): Command {
   const program = new Command('ksl')
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   const exportCmd = program.command('export').description('write the dataset for other tools (tfrecord, coco, voc, yolo, onnx)');
   registerDatasetCommands(program, exportCmd);
   registerSampleCommand(program);
+  registerCocoEvalCommand(program);
   registerJobCommands(program);
   registerServeCommand(program);
   return program;

@@ -95,6 +95,7 @@ export interface CocoCategoryResult {
   APs: number;
   APm: number;
   APl: number;
+  /** Mean recall over IoU .50:.95, area all, at maxDets[0] / [1] / [2] (1, 10, 100 by default). */
   AR1: number;
   AR10: number;
   AR100: number;
