@@ -9,6 +9,7 @@ import { registerGroundTruthCommand, registerKetiCommand } from './commands/keti
 import { registerDatasetCommands } from './commands/dataset';
 import { registerSampleCommand } from './commands/sample';
 import { registerCocoEvalCommand } from './commands/coco-eval';
+import { registerAnnotateCommands } from './commands/annotate';
 
 export function buildProgram(): Command {
   const program = new Command('ksl')
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerMediaCommands(program, importCmd);
   const exportCmd = program.command('export').description('write the dataset for other tools (tfrecord, coco, voc, yolo, onnx)');
   registerDatasetCommands(program, exportCmd);
+  registerAnnotateCommands(program, importCmd, exportCmd);
   registerSampleCommand(program);
   registerCocoEvalCommand(program);
   registerJobCommands(program);

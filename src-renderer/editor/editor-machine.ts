@@ -300,7 +300,7 @@ export class EditorMachine {
   // -------------------------------------------------------------------------------------------------------
 
   /** `button`: 0 primary, 1 middle (always pans), 2 secondary (ignored: the host's context menu). */
-  onPointerDown(p: Point, mods: Modifiers = {}, button = 0): EditorCommand[] {
+  onPointerDown(p: Point, _mods: Modifiers = {}, button = 0): EditorCommand[] {
     if (this.mode.name !== 'idle' || button === 2) return [];
     if (button === 1) {
       this.enter({ name: 'panning', mark: { ...this.view }, startScreen: imageToScreen(this.view, p) });
@@ -323,12 +323,11 @@ export class EditorMachine {
       this.selectedId = null;
       this.enter({ name: 'panning', mark: { ...this.view }, startScreen: imageToScreen(this.view, p) });
     }
-    void mods;
     return this.done([]);
   }
 
-  onPointerMove(p: Point, mods: Modifiers = {}): EditorCommand[] {
-    void mods;
+  /** Modifiers are accepted for symmetry with the DOM events; no move depends on them yet. */
+  onPointerMove(p: Point, _mods: Modifiers = {}): EditorCommand[] {
     const m = this.mode;
     switch (m.name) {
       case 'idle': {
@@ -397,8 +396,7 @@ export class EditorMachine {
   }
 
   /** Zoom around the cursor: wheel down (positive deltaY) zooms out, as in every image viewer. */
-  onWheel(p: Point, deltaY: number, mods: Modifiers = {}): EditorCommand[] {
-    void mods;
+  onWheel(p: Point, deltaY: number, _mods: Modifiers = {}): EditorCommand[] {
     if (this.mode.name === 'panning') return [];
     // exp keeps zoom-in then zoom-out by the same delta an exact round trip; 0.0015 per wheel unit makes one
     // notch (deltaY 100) about 16 %.
@@ -568,7 +566,9 @@ export class EditorMachine {
     const sel = this.boxes.find((b) => b.id === this.selectedId);
     const order = sel ? [sel, ...[...this.boxes].reverse().filter((b) => b !== sel)] : [...this.boxes].reverse();
     for (const b of order) {
-      const h = nearestHandle(b, p, tol);
+      // On a small box the handles would cover the whole body and it could never be moved: a handle's reach
+      // is at most a quarter of the box's shorter side.
+      const h = nearestHandle(b, p, Math.min(tol, Math.min(b.w, b.h) / 4));
       if (h) return { id: b.id, handle: h };
     }
     // Smallest box under the pointer wins: a hand's box inside a body box stays reachable.
