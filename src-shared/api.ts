@@ -15,10 +15,7 @@ import type { SplitReport } from './dataset-types';
 
 const none = z.object({}).strict();
 
-/** Declares a request: its argument schema now, its result type as a type parameter. */
-function request<A extends z.ZodType>(args: A) {
-  return <R>() => ({ args, result: undefined as unknown as R });
-}
+import { editorRequests, request } from './api-editor';
 
 export interface AppInfo {
   version: string;
@@ -103,6 +100,7 @@ export const JobStartArgs = z.discriminatedUnion('kind', [
 export type JobStartArgs = z.infer<typeof JobStartArgs>;
 
 export const apiRequests = {
+  ...editorRequests,
   'app.info': request(none)<AppInfo>(),
   /** The open project's summary; NO_PROJECT when none is open. */
   'project.info': request(none)<ProjectInfo>(),

@@ -16,6 +16,7 @@ import { jobDefinitions, ketiOptionsInProject } from './job-kinds';
 import { importKeti } from './ingest/keti-import';
 import { latestSplit, makeSplit } from './dataset/split';
 import { findFfmpeg } from './media/ffmpeg-path';
+import { createEditorHandlers } from './editor-handlers';
 
 export type Emit = <E extends EventName>(name: E, payload: ApiEvents[E]) => void;
 
@@ -60,6 +61,7 @@ export function createAppServices(emit: Emit, door: DoorOptions): AppServices {
   };
 
   const handlers: ApiHandlers = {
+    ...createEditorHandlers(need),
     'app.info': () => {
       let ffmpeg: AppInfo['ffmpeg'];
       try {
