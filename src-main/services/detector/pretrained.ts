@@ -1,0 +1,154 @@
+// The pretrained detector backbone we build on: the SSD MobileNetV2 FPNLite 320 graph shipped inside
+// the handtrackjs npm package (trained on hands and faces — a good starting point for signers).
+//
+// The package is an ordinary dependency, so the weights come from node_modules and are NEVER
+// fetched at run time (the app is offline). tfjs runs this graph at ~50–200 ms/frame on wasm; we
+// convert the feature-extractor part to ONNX once, cache it on disk and run it with
+// onnxruntime-node at native speed.
+
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
+import { convertGraphModel, type TfjsGraphModelJson } from './onnx/tfjs-to-onnx';
+
+const FPN = 'StatefulPartitionedCall/ssd_mobile_net_v2fpn_keras_feature_extractor/FeatureMaps/top_down';
+
+export const PRETRAINED = {
+  id: 'handtrack-ssd320fpnlite',
+  package: 'handtrackjs@0.1.5',
+  /** Folder inside the package holding model.json + weight shards. */
+  file: 'models/webmodel/ssd320fpnlite/base',
+  /** From node_modules/handtrackjs/package.json "license" (a test keeps this in sync). */
+  licence: 'ISC',
+  architecture: 'SSD MobileNetV2 FPNLite 320 (TF OD API), trained on hands and faces',
+  /** Feeding this node skips the graph's own uint8 preprocessing while-loop. */
+  inputNode: 'StatefulPartitionedCall/map/TensorArrayV2Stack/TensorListStack',
+  /** FPN levels, strides 8, 16, 32: [1,40,40,128], [1,20,20,128], [1,10,10,128] (NHWC). */
+  featureNodes: [`${FPN}/smoothing_1/Relu6`, `${FPN}/smoothing_2/Relu6`, `${FPN}/projection_3/BiasAdd`],
+  featureStrides: [8, 16, 32],
+  featureShapes: [
+    [1, 40, 40, 128],
+    [1, 20, 20, 128],
+    [1, 10, 10, 128],
+  ] as readonly (readonly number[])[],
+  inputSize: 320,
+  scaling: 'RGB, NHWC, [-1,1]',
+} as const;
+
+/** ONNX names of the converted backbone's input and outputs. */
+export const BACKBONE_INPUT = 'image';
+export const BACKBONE_OUTPUTS = ['feature_s8', 'feature_s16', 'feature_s32'] as const;
+
+/**
+ * Bumped whenever the converter's output for the same weights changes, so stale cached ONNX files
+ * are not reused (it is part of the cache file's hash).
+ */
+export const CONVERTER_REVISION = 'tfjs-to-onnx/1';
+
+/** Absolute folder of the pretrained model inside node_modules. */
+export function pretrainedModelDir(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pkg = require.resolve('handtrackjs/package.json');
+  return path.join(path.dirname(pkg), PRETRAINED.file);
+}
+
+/** Reads model.json and concatenates its weight shards in manifest order (as tfjs does). */
+export function loadPretrainedGraph(): { modelJson: TfjsGraphModelJson; weightData: ArrayBuffer } {
+  const dir = pretrainedModelDir();
+  const modelJson = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as TfjsGraphModelJson;
+  const shards = modelJson.weightsManifest.flatMap((g) => g.paths).map((p) => readFileSync(path.join(dir, p)));
+  const all = Buffer.concat(shards);
+  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
+  return { modelJson, weightData };
+}
+
+export function defaultCacheDir(): string {
+  return path.join(os.tmpdir(), 'ksl-studio');
+}
+
+const inFlight = new Map<string, Promise<string>>();
+/** cacheDir → converted file, so repeat calls in a process skip re-reading and hashing ~8 MB. */
+const resolved = new Map<string, string>();
+
+/**
+ * Path of the backbone as ONNX (input `image` [1,320,320,3] NHWC in [-1,1]; outputs the three
+ * NHWC feature maps), converting once and caching `backbone-<hash>.onnx` in `cacheDir`. The hash
+ * covers the model files and the converter revision, so a cached file is always current.
+ */
+export async function pretrainedBackboneOnnx(cacheDir: string = defaultCacheDir()): Promise<string> {
+  const known = resolved.get(cacheDir);
+  if (known && existsSync(known)) return known;
+  const { modelJson, weightData } = loadPretrainedGraph();
+  const hash = createHash('sha256')
+    .update(CONVERTER_REVISION)
+    .update(JSON.stringify(modelJson))
+    .update(new Uint8Array(weightData))
+    .digest('hex')
+    .slice(0, 16);
+  const file = path.join(cacheDir, `backbone-${hash}.onnx`);
+  if (existsSync(file)) {
+    resolved.set(cacheDir, file);
+    return file;
+  }
+  // Concurrent callers in this process share one conversion.
+  let p = inFlight.get(file);
+  if (!p) {
+    p = (async () => {
+      const { bytes } = convertGraphModel(modelJson, weightData, {
+        input: { node: PRETRAINED.inputNode, shape: [1, PRETRAINED.inputSize, PRETRAINED.inputSize, 3], name: BACKBONE_INPUT },
+        outputs: [...PRETRAINED.featureNodes],
+        outputNames: [...BACKBONE_OUTPUTS],
+        graphName: PRETRAINED.id,
+        docString: `${PRETRAINED.architecture}; from ${PRETRAINED.package} (${PRETRAINED.licence}) ${PRETRAINED.file}; ${CONVERTER_REVISION}`,
+      });
+      mkdirSync(cacheDir, { recursive: true });
+      // Write-then-rename so another process never sees a half-written model.
+      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, file);
+      resolved.set(cacheDir, file);
+      return file;
+    })().finally(() => inFlight.delete(file));
+    inFlight.set(file, p);
+  }
+  return p;
+}
+
+export interface OnnxFeatureExtractor {
+  /** `input`: 1×320×320×3 NHWC RGB in [-1,1]. Resolves to the 3 NHWC feature maps (strides 8/16/32). */
+  run(input: Float32Array): Promise<Float32Array[]>;
+  readonly shapes: readonly (readonly number[])[];
+  close(): Promise<void>;
+}
+
+/** Opens the converted backbone with onnxruntime-node (CPU, one thread: predictable latency). */
+export async function createOnnxFeatureExtractor(onnxPath: string): Promise<OnnxFeatureExtractor> {
+  // Loaded lazily: the native addon is only needed when a detector actually runs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const session: InferenceSession = await ort.InferenceSession.create(onnxPath, {
+    intraOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const S = PRETRAINED.inputSize;
+  const expected = S * S * 3;
+  let closed = false;
+  return {
+    shapes: PRETRAINED.featureShapes,
+    async run(input: Float32Array): Promise<Float32Array[]> {
+      if (closed) throw new Error('feature extractor is closed');
+      if (input.length !== expected) throw new Error(`feature extractor: expected ${expected} floats (1×${S}×${S}×3), got ${input.length}`);
+      const feeds = { [BACKBONE_INPUT]: new ort.Tensor('float32', input, [1, S, S, 3]) };
+      const out = await session.run(feeds);
+      return BACKBONE_OUTPUTS.map((name) => out[name].data as Float32Array);
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await session.release();
+    },
+  };
+}
