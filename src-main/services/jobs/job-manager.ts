@@ -143,7 +143,8 @@ export class JobManager {
 
   private launch(id: string, def: JobDefinition<any>, params: unknown): void {
     const controller = new AbortController();
-    const meter = new ProgressMeter(this.now);
+    let meter = new ProgressMeter(this.now);
+    let meterTotal = -1;
     let lastEmit = -Infinity;
     let lastSave = -Infinity;
     let state = { done: 0, total: 0, message: '' };
@@ -156,6 +157,12 @@ export class JobManager {
       signal: controller.signal,
       progress: (done, total, message = state.message, metrics) => {
         state = { done, total, message };
+        // A job with phases (e.g. features, then steps) reports a new total per phase: the rate and
+        // ETA start afresh with it.
+        if (total !== meterTotal) {
+          meterTotal = total;
+          meter = new ProgressMeter(this.now, done);
+        }
         const rate = meter.update(done);
         const t = this.now();
         const final = total > 0 && done >= total;

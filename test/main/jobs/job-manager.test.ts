@@ -111,4 +111,29 @@ describe('JobManager', () => {
     expect(() => m.resume('missing-1')).toThrow(/No job/);
     p.close();
   });
+
+  it('starts rate and ETA afresh when a job reports a new total (a new phase)', async () => {
+    const p = initProject(tmp());
+    const events: JobEvent[] = [];
+    let clock = 0;
+    const phased: JobDefinition<Record<string, never>> = {
+      kind: 'phased',
+      resumable: false,
+      async run(ctx) {
+        for (let i = 1; i <= 100; i++) ctx.progress(i, 100, 'fast phase'); // 100 items in 10 s
+        for (let i = 1; i <= 5; i++) {
+          clock += 1000; // then 1 item per ~second
+          ctx.progress(i, 5, 'slow phase');
+        }
+      },
+    };
+    const m = new JobManager(p, { phased }, { emit: (e) => events.push(e), now: () => (clock += 50), throttleMs: 0 });
+    await m.wait(m.start('phased', {}));
+    const slow = events.filter((e): e is JobProgress => e.type === 'progress' && e.message === 'slow phase');
+    const lastSlow = slow[slow.length - 2]!;
+    // about 1 item/s, not the ~10/s of the first phase
+    expect(lastSlow.rate).toBeGreaterThan(0.5);
+    expect(lastSlow.rate).toBeLessThan(2);
+    p.close();
+  });
 });
