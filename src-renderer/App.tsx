@@ -1,14 +1,18 @@
 import { useState } from 'react';
 import { DatasetScreen } from './screens/DatasetScreen';
+import { EditorScreen } from './screens/EditorScreen';
 import { FramesScreen } from './screens/FramesScreen';
 import { ImportScreen } from './screens/ImportScreen';
+import { TrainScreen } from './screens/TrainScreen';
 import { ProjectScreen, useAppInfo } from './screens/ProjectScreen';
 
 const SCREENS = [
   ['project', 'Project'],
   ['import', 'Import'],
   ['frames', 'Frames'],
+  ['editor', 'Editor'],
   ['dataset', 'Dataset'],
+  ['train', 'Train'],
 ] as const;
 type Screen = (typeof SCREENS)[number][0];
 
@@ -39,7 +43,9 @@ export function App({ connection }: { connection: 'open' | 'closed' | 'ipc' }) {
         {screen === 'project' && <ProjectScreen app={app} />}
         {screen === 'import' && <ImportScreen />}
         {screen === 'frames' && <FramesScreen />}
+        {screen === 'editor' && <EditorScreen />}
         {screen === 'dataset' && <DatasetScreen />}
+        {screen === 'train' && <TrainScreen />}
       </main>
     </div>
   );

@@ -12,6 +12,7 @@ import type { FramePage, ProjectInfo } from './catalog-types';
 import { ProjectRelPath } from './paths';
 import type { KetiImportResult } from './import-types';
 import type { SplitReport } from './dataset-types';
+import type { RunDetail, RunSummary } from './training-types';
 
 const none = z.object({}).strict();
 
@@ -90,7 +91,29 @@ export const ExportParams = z
   .strict();
 export type ExportParams = z.infer<typeof ExportParams>;
 
+export const TrainParams = z
+  .object({
+    level: z.number().int().min(1).max(99).optional(),
+    preset: z.enum(['fast', 'full']).default('fast'),
+    /** Optimiser steps; the schedule (warm-up, cosine) follows this number. */
+    steps: z.number().int().min(1).max(1_000_000).default(800),
+    batch: z.number().int().min(1).max(256).default(32),
+    /** Copies of each training frame: the original plus augmented ones (crop/scale, colour). */
+    copies: z.number().int().min(1).max(8).default(3),
+    lr: z.number().positive().max(1).default(0.003),
+    /** Checkpoints (with evaluation on the test split) per run. */
+    checkpoints: z.number().int().min(1).max(100).default(4),
+    force: z.boolean().default(false),
+    splitId: z.number().int().positive().optional(),
+    /** Continue an interrupted or cancelled run with the same schedule. */
+    runId: z.string().regex(/^[A-Za-z0-9_.-]{1,80}$/).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  })
+  .strict();
+export type TrainParams = z.infer<typeof TrainParams>;
+
 export const JobStartArgs = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('train'), params: TrainParams }).strict(),
   z.object({ kind: z.literal('export'), params: ExportParams }).strict(),
   z.object({ kind: z.literal('import.keti'), params: ImportKetiParams }).strict(),
   z.object({ kind: z.literal('extract'), params: ExtractParams }).strict(),
@@ -129,6 +152,8 @@ export const apiRequests = {
   'dataset.split': request(SplitParams)<SplitReport>(),
   /** The newest split of a level (or of all words), or null. */
   'dataset.latestSplit': request(z.object({ level: z.number().int().min(1).max(99).optional() }).strict())<SplitReport | null>(),
+  'runs.list': request(z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict())<RunSummary[]>(),
+  'runs.get': request(z.object({ id: z.string().regex(/^[A-Za-z0-9_.-]{1,80}$/) }).strict())<RunDetail>(),
   'files.list': request(z.object({ dir: ProjectRelPath.default('') }).strict())<FileEntry[]>(),
   'jobs.start': request(JobStartArgs)<{ jobId: string }>(),
   'jobs.cancel': request(z.object({ jobId: JobIdSchema }).strict())<{ cancelled: boolean }>(),

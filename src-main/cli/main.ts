@@ -10,6 +10,7 @@ import { registerDatasetCommands } from './commands/dataset';
 import { registerSampleCommand } from './commands/sample';
 import { registerCocoEvalCommand } from './commands/coco-eval';
 import { registerAnnotateCommands } from './commands/annotate';
+import { registerEvalCommands, registerTrainCommands } from './commands/train';
 
 export function buildProgram(): Command {
   const program = new Command('ksl')
@@ -27,6 +28,8 @@ export function buildProgram(): Command {
   registerDatasetCommands(program, exportCmd);
   registerAnnotateCommands(program, importCmd, exportCmd);
   registerSampleCommand(program);
+  registerTrainCommands(program);
+  registerEvalCommands(program);
   registerCocoEvalCommand(program);
   registerJobCommands(program);
   registerServeCommand(program);

@@ -15,6 +15,7 @@ import { JobManager } from './jobs/job-manager';
 import { jobDefinitions, ketiOptionsInProject } from './job-kinds';
 import { importKeti } from './ingest/keti-import';
 import { latestSplit, makeSplit } from './dataset/split';
+import { getRun, listRuns } from './training/runs-query';
 import { findFfmpeg } from './media/ffmpeg-path';
 import { createEditorHandlers } from './editor-handlers';
 
@@ -61,7 +62,7 @@ export function createAppServices(emit: Emit, door: DoorOptions): AppServices {
   };
 
   const handlers: ApiHandlers = {
-    ...createEditorHandlers(need),
+    ...createEditorHandlers(need, emit),
     'app.info': () => {
       let ffmpeg: AppInfo['ffmpeg'];
       try {
@@ -107,6 +108,8 @@ export function createAppServices(emit: Emit, door: DoorOptions): AppServices {
       return report;
     },
     'dataset.latestSplit': ({ level }) => latestSplit(need().project, level)?.report ?? null,
+    'runs.list': ({ limit }) => listRuns(need().project, limit),
+    'runs.get': ({ id }) => getRun(need().project, id),
     'files.list': ({ dir }) => {
       const abs = resolveInProject(need().project.dir, dir);
       let entries;

@@ -9,6 +9,7 @@ import { importVideos } from './ingest/import-videos';
 import type { JobDefinition } from './jobs/job-manager';
 import { extractJob } from './media/extract-job';
 import { checkJob } from './catalog/check-job';
+import { trainJob } from './training/train-job';
 
 const importVideosJob: JobDefinition<ImportVideosParams> = {
   kind: 'import.videos',
@@ -81,4 +82,5 @@ export const jobDefinitions: Record<string, JobDefinition<any>> = {
   'import.keti': importKetiJob,
   check: checkJob,
   export: exportJob,
+  train: trainJob,
 };

@@ -14,6 +14,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { convertGraphModel, type TfjsGraphModelJson } from './onnx/tfjs-to-onnx';
 
 const FPN = 'StatefulPartitionedCall/ssd_mobile_net_v2fpn_keras_feature_extractor/FeatureMaps/top_down';
+const TOWER = 'StatefulPartitionedCall/WeightSharedConvolutionalBoxPredictor/PredictionTower/conv2d_3';
 
 export const PRETRAINED = {
   id: 'handtrack-ssd320fpnlite',
@@ -27,6 +28,12 @@ export const PRETRAINED = {
   inputNode: 'StatefulPartitionedCall/map/TensorArrayV2Stack/TensorListStack',
   /** FPN levels, strides 8, 16, 32: [1,40,40,128], [1,20,20,128], [1,10,10,128] (NHWC). */
   featureNodes: [`${FPN}/smoothing_1/Relu6`, `${FPN}/smoothing_2/Relu6`, `${FPN}/projection_3/BiasAdd`],
+  /**
+   * The last layer of the box predictor's shared prediction tower at the same strides (4 more
+   * separable 3×3 layers trained on hand poses). Tried as the head's input on the sample dataset:
+   * test AP50 0.40 after 400 steps against 0.46 from the FPN maps, so the FPN maps stay the default.
+   */
+  towerNodes: [`${TOWER}/activation_0/Relu6`, `${TOWER}/activation_1/Relu6`, `${TOWER}/activation_2/Relu6`],
   featureStrides: [8, 16, 32],
   featureShapes: [
     [1, 40, 40, 128],
@@ -83,6 +90,7 @@ export async function pretrainedBackboneOnnx(cacheDir: string = defaultCacheDir(
   const { modelJson, weightData } = loadPretrainedGraph();
   const hash = createHash('sha256')
     .update(CONVERTER_REVISION)
+    .update(JSON.stringify(PRETRAINED.featureNodes))
     .update(JSON.stringify(modelJson))
     .update(new Uint8Array(weightData))
     .digest('hex')

@@ -50,6 +50,8 @@ const isAlive = (pid: number): boolean => {
 
 export class JobManager {
   private readonly running = new Map<string, Running>();
+  /** Recent end events, so that wait() after a fast job's end still gets its outcome. */
+  private readonly ended = new Map<string, JobEnd>();
   private readonly now: () => number;
   private readonly throttleMs: number;
 
@@ -111,8 +113,10 @@ export class JobManager {
   /** Resolves with the end event of a job started by this manager. */
   wait(id: string): Promise<JobEnd> {
     const r = this.running.get(id);
-    if (!r) throw new KslError('NOT_FOUND', `Job ${id} is not running in this process.`);
-    return r.done;
+    if (r) return r.done;
+    const end = this.ended.get(id);
+    if (end) return Promise.resolve(end);
+    throw new KslError('NOT_FOUND', `Job ${id} was not started by this process.`);
   }
 
   list(limit = 50): JobRecord[] {
@@ -199,6 +203,8 @@ export class JobManager {
         .run(outcome, state.done, state.total, state.message, error?.message ?? null, result === undefined ? null : JSON.stringify(result), id);
       this.running.delete(id);
       const end: JobEnd = { type: 'end', jobId: id, kind: def.kind, outcome, ...(error ? { error } : {}), ...(result !== undefined ? { result } : {}) };
+      this.ended.set(id, end);
+      if (this.ended.size > 100) this.ended.delete(this.ended.keys().next().value!);
       this.opts.emit(end);
       return end;
     })();

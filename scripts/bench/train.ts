@@ -1,0 +1,62 @@
+/**
+ * `npm run bench:train`: time to quality of the `fast` preset on the `ksl sample` dataset
+ * (6 words, 10 signers, split by signer), from the extracted frames: wall seconds (feature caching
+ * included), samples/s, test AP50 and AP, peak memory. Data preparation is timed separately.
+ * Targets (issue #6): AP50 ≥ 0.90 and AP ≥ 0.60 within 10 minutes; peak memory < 4 GB.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TrainParams } from '../../src-shared/api';
+import { initProject } from '../../src-main/services/catalog/project';
+import { makeSplit } from '../../src-main/services/dataset/split';
+import { importGroundTruth } from '../../src-main/services/ingest/import-groundtruth';
+import { importKeti } from '../../src-main/services/ingest/keti-import';
+import { JobManager } from '../../src-main/services/jobs/job-manager';
+import { jobDefinitions } from '../../src-main/services/job-kinds';
+import { generateSample } from '../../src-main/services/sample/generate-sample';
+import type { TrainResult } from '../../src-main/services/training/train-job';
+
+async function main() {
+  const steps = Number(process.env.BENCH_STEPS ?? 800);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'ksl-bench-train-'));
+  const t0 = Date.now();
+  const s = await generateSample({ out: path.join(tmp, 'sample') });
+  const p = initProject(path.join(tmp, 'project'));
+  await importKeti(p, { annotations: s.annotations, words: s.words, labels: s.labels, direction: '정면', type: '단어', videos: s.videosDir });
+  const jobs = new JobManager(p, jobDefinitions, { emit: () => {} });
+  const ex = await jobs.wait(jobs.start('extract', { mode: 'fps', fps: 5, every: 1, maxSide: 640, format: 'jpg', jobs: 2 }));
+  if (ex.outcome !== 'ok') throw new Error(`extract: ${ex.error?.message}`);
+  importGroundTruth(p, s.groundTruth);
+  const split = makeSplit(p, { by: 'signer', test: 0.33, seed: 42 });
+  const prep = (Date.now() - t0) / 1000;
+  console.log(`data: ${split.train.frames} train / ${split.test.frames} test frames (${split.train.signers}/${split.test.signers} signers), prepared in ${prep.toFixed(0)} s`);
+
+  let peak = 0;
+  const mem = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
+  const t1 = Date.now();
+  let lastLine = 0;
+  const train = new JobManager(p, jobDefinitions, {
+    emit: (e) => {
+      if (e.type === 'progress' && Date.now() - lastLine > 5000) {
+        lastLine = Date.now();
+        process.stderr.write(`  ${e.message}\n`);
+      }
+    },
+  });
+  const end = await train.wait(train.start('train', TrainParams.parse({ steps })));
+  clearInterval(mem);
+  if (end.outcome !== 'ok') throw new Error(`train: ${end.error?.message}`);
+  const r = end.result as TrainResult;
+  const wall = (Date.now() - t1) / 1000;
+  console.log(`fast preset, ${steps} steps: ${wall.toFixed(0)} s wall (features included), ${r.samplesPerSecond.toFixed(1)} samples/s (head on ${r.backend}, features on ${r.featureBackend})`);
+  console.log(`test AP50 ${r.metrics.AP50!.toFixed(3)}  AP ${r.metrics.AP!.toFixed(3)}  (targets: AP50 ≥ 0.90, AP ≥ 0.60 within 600 s)`);
+  console.log(`peak RSS ${(peak / 2 ** 30).toFixed(2)} GB (target < 4 GB)`);
+  for (const w of r.perWord) console.log(`  ${w.word}: AP50 ${w.AP50.toFixed(3)}  AP ${w.AP.toFixed(3)}`);
+  p.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
+void main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+/**
+ * `ksl eval`: the metrics of a run's best checkpoint, recomputed from scratch — test frames
+ * decoded and passed through the backbone again, the saved head applied, detections scored by the
+ * app's COCO evaluation. Training reports the same numbers from its cached features.
+ */
+import path from 'node:path';
+import { generateAnchors } from '../../../src-shared/detector/anchors';
+import { KslError } from '../../../src-shared/result';
+import type { Project } from '../catalog/project';
+import { cocoForSplit } from '../dataset/export-coco';
+import { labelMapItems } from '../dataset/label-maps';
+import { getSplit } from '../dataset/split';
+import { splitExamples } from '../dataset/split-examples';
+import { decodeFramesRgb } from './decode-frames';
+import { toModelInput } from './augment';
+import { createFeatureExtractor, FEATURE_CHANNELS, FEATURE_SIZE } from './features';
+import { loadWeights, readJson, runDir } from './run-store';
+import { evaluate, selectBackend, type EvalResult, type RunConfig } from './train-job';
+
+export interface EvalRunResult {
+  run: string;
+  split: 'test' | 'train';
+  splitId: number;
+  step: number;
+  metrics: Record<string, number>;
+  perWord: EvalResult['perWord'];
+  confusion: number[][];
+  featureBackend: string;
+}
+
+export async function evaluateRun(project: Project, runId: string, side: 'test' | 'train' = 'test', signal?: AbortSignal): Promise<EvalRunResult> {
+  const dir = runDir(project, runId);
+  const cfg = readJson<RunConfig>(path.join(dir, 'run.json'));
+  if (!cfg) throw new KslError('NOT_FOUND', `No training run ${runId} in ${path.join(project.dir, 'runs')}.`);
+  const best = loadWeights(dir, 'best');
+  if (!best) throw new KslError('NOT_FOUND', `Run ${runId} has no evaluated checkpoint yet.`);
+  const split = getSplit(project, cfg.splitId);
+  const labelMap = labelMapItems(project, split.level);
+  const examples = splitExamples(project, split.id, side, labelMap).examples;
+  await selectBackend();
+  const tf = await import('@tensorflow/tfjs');
+  const { createHead } = await import('../detector/head/ssd-head');
+  const { createTrainer } = await import('../detector/head/train-step');
+  const { anchorsPerPosition } = await import('../../../src-shared/detector/anchors');
+  const pool = new Float32Array(examples.length * FEATURE_SIZE);
+  const extractor = await createFeatureExtractor('auto', path.join(project.dir, 'runs', '.cache'));
+  try {
+    await decodeFramesRgb(
+      examples.map((e) => path.join(project.dir, e.file)),
+      320,
+      320,
+      async (i, rgb) => extractor.run(toModelInput(rgb), pool, i * FEATURE_SIZE),
+      signal,
+    );
+  } finally {
+    await extractor.close();
+  }
+  const anchors = generateAnchors(cfg.anchors);
+  const head = createHead({ channels: FEATURE_CHANNELS, hidden: cfg.hidden, anchorsPerPosition: anchorsPerPosition(cfg.anchors), numClasses: labelMap.length, seed: cfg.seed });
+  head.setWeights(best.weights);
+  const trainer = createTrainer(head, { schedule: { base: cfg.lr, total: cfg.steps }, anchors });
+  try {
+    const gt = cocoForSplit(project, { splitId: split.id, side }).coco;
+    const ev = await evaluate(tf, trainer, { pool, trainBoxes: [], nTrain: 0, nTest: examples.length, backend: extractor.backend }, examples, gt, labelMap, best.header.step);
+    return { run: runId, split: side, splitId: split.id, step: best.header.step, metrics: ev.stats, perWord: ev.perWord, confusion: ev.confusion, featureBackend: extractor.backend };
+  } finally {
+    trainer.dispose();
+    head.dispose();
+  }
+}

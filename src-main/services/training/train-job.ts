@@ -1,0 +1,464 @@
+/**
+ * One-click training of the `fast` preset: the pretrained SSD MobileNetV2 FPNLite backbone (from
+ * handtrackjs, frozen) computes features once per frame and augmentation at native speed; a light
+ * SSD head (anchors at strides 8/16/32, argmax matcher 0.5, box coder 10/10/5/5, sigmoid focal loss
+ * + smooth L1, class bias −4.6, cosine schedule with warm-up) is trained on them with TensorFlow.js;
+ * each checkpoint is evaluated on the test split with the app's COCO evaluation and the best is
+ * kept. Cancel saves a checkpoint; resume continues with the same schedule.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TrainParams } from '../../../src-shared/api';
+import { evaluateCoco, type CocoDt } from '../../../src-shared/coco/coco-eval';
+import { anchorsPerPosition, DEFAULT_ANCHORS, generateAnchors, type AnchorConfig } from '../../../src-shared/detector/anchors';
+import { EVAL_NMS, nonMaxSuppression } from '../../../src-shared/detector/nms';
+import { KslError } from '../../../src-shared/result';
+import { cocoForSplit } from '../dataset/export-coco';
+import { labelMapItems, type LabelMapEntry } from '../dataset/label-maps';
+import { mulberry32 } from '../dataset/seeded';
+import { assertNoLeaks, splitForExport } from '../dataset/split';
+import { splitExamples, type SplitExample } from '../dataset/split-examples';
+import { PRETRAINED } from '../detector/pretrained';
+import type { JobContext, JobDefinition } from '../jobs/job-manager';
+import type { DetectionTargets } from '../detector/head/targets';
+import { augmentFrame, toModelInput, type NormBox } from './augment';
+import { decodeFramesRgb } from './decode-frames';
+import { createFeatureExtractor, FEATURE_CHANNELS, FEATURE_POSITIONS, FEATURE_SIZE } from './features';
+import { appendMetrics, loadWeights, newRunId, readJson, runDir, saveWeights, upsertRun, writeJson } from './run-store';
+
+/** Augmentation source size: frames are stretched to this square, then cropped and resized to 320. */
+const AUG_SOURCE = 400;
+const INPUT = PRETRAINED.inputSize;
+const HIDDEN = 96;
+
+export interface RunConfig extends Omit<TrainParams, 'runId'> {
+  runId: string;
+  splitId: number;
+  level: number | undefined;
+  anchors: AnchorConfig;
+  hidden: number;
+  classes: { id: number; name: string; text: string; label: string | null }[];
+  pretrained: { id: string; package: string; licence: string; architecture: string; scaling: string };
+  fingerprint: string;
+  createdAt: string;
+}
+
+export interface EvalResult {
+  step: number;
+  stats: Record<string, number>;
+  perWord: { id: number; word: string; label: string | null; AP: number; AP50: number; gt: number; dt: number }[];
+  /** confusion[gtClass][predClass], predClass C = missed (no detection of any class at IoU ≥ 0.5). */
+  confusion: number[][];
+  pr50: { id: number; precision: number[] }[];
+}
+
+export interface TrainResult {
+  run: string;
+  preset: string;
+  backend: string;
+  featureBackend: string;
+  seconds: number;
+  steps: number;
+  samplesPerSecond: number;
+  metrics: Record<string, number>;
+  perWord: EvalResult['perWord'];
+  bestStep: number;
+  splitId: number;
+  runDir: string;
+}
+
+function fingerprintOf(train: SplitExample[], test: SplitExample[]): string {
+  const h = createHash('sha256');
+  for (const side of [train, test]) {
+    for (const e of side) h.update(`${e.frameId}|${e.file}|${e.width}x${e.height}|${e.boxes.map((b) => `${b.classId}:${b.x.toFixed(2)},${b.y.toFixed(2)},${b.w.toFixed(2)},${b.h.toFixed(2)}`).join(';')}\n`);
+    h.update('--\n');
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+const normBoxes = (e: SplitExample): NormBox[] =>
+  e.boxes.map((b) => ({ ymin: b.y / e.height, xmin: b.x / e.width, ymax: (b.y + b.h) / e.height, xmax: (b.x + b.w) / e.width, cls: b.classId - 1 }));
+
+const POSITIONS_PER_SAMPLE = 640;
+
+/** Positions with an anchor matched to a hand or ignored by the matcher (close to one). */
+function positionsNearObjects(t: DetectionTargets, A: number): Int32Array {
+  const out: number[] = [];
+  for (let p = 0; p < t.cls.length / A; p++) {
+    for (let a = 0; a < A; a++) {
+      if (t.cls[p * A + a] !== -1) {
+        out.push(p);
+        break;
+      }
+    }
+  }
+  return Int32Array.from(out);
+}
+
+/**
+ * Copies P positions of sample `s` (all near-object ones first, then random others) into `buf` at
+ * `offset` and returns the matching targets.
+ */
+function gatherPositions(pool: Float32Array, s: number, t: DetectionTargets, near: Int32Array, A: number, P: number, rand: () => number, buf: Float32Array, offset: number): DetectionTargets {
+  const chosen = new Int32Array(P);
+  const taken = new Uint8Array(FEATURE_POSITIONS);
+  let n = 0;
+  for (const p of near) {
+    if (n >= P) break;
+    chosen[n++] = p;
+    taken[p] = 1;
+  }
+  while (n < P) {
+    const p = Math.floor(rand() * FEATURE_POSITIONS);
+    if (taken[p]) continue;
+    taken[p] = 1;
+    chosen[n++] = p;
+  }
+  const cls = new Int32Array(P * A);
+  const box = new Float32Array(P * A * 4);
+  let matched = 0;
+  const base = s * FEATURE_SIZE;
+  for (let j = 0; j < P; j++) {
+    const p = chosen[j]!;
+    buf.set(pool.subarray(base + p * FEATURE_CHANNELS, base + (p + 1) * FEATURE_CHANNELS), offset + j * FEATURE_CHANNELS);
+    for (let a = 0; a < A; a++) {
+      const c = t.cls[p * A + a]!;
+      cls[j * A + a] = c;
+      if (c >= 0) matched++;
+      for (let q = 0; q < 4; q++) box[(j * A + a) * 4 + q] = t.box[(p * A + a) * 4 + q]!;
+    }
+  }
+  return { cls, box, matched };
+}
+
+/** The full preset needs native TensorFlow; without it, say what it would cost. */
+function checkFullPreset(params: TrainParams): void {
+  let native = false;
+  try {
+    require.resolve('@tensorflow/tfjs-node');
+    native = true;
+  } catch {
+    native = false;
+  }
+  if (!native) {
+    // TRAINING_SPEED.md: a full step (α1.0 @224, lite head, batch 8) takes ~13–14 s on this kind of CPU.
+    const hours = (params.steps * 13.5 * (params.batch / 8)) / 3600;
+    throw new KslError(
+      'UNAVAILABLE',
+      `The full preset fine-tunes the whole backbone and needs @tensorflow/tfjs-node (native TensorFlow), which is not installed here; in pure JavaScript ${params.steps} steps would take about ${hours.toFixed(1)} hours. Use --preset fast, or install @tensorflow/tfjs-node.`,
+      { estimatedHours: hours },
+    );
+  }
+  throw new KslError('UNAVAILABLE', 'The full preset is not implemented yet in this version; use --preset fast.');
+}
+
+export async function selectBackend(): Promise<string> {
+  const tf = await import('@tensorflow/tfjs');
+  if (tf.getBackend() === 'wasm') return 'wasm';
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep);
+    if (await tf.setBackend('wasm')) return 'wasm';
+  } catch {
+    /* fall back to the CPU backend */
+  }
+  await tf.setBackend('cpu');
+  return 'cpu';
+}
+
+export interface FeatureCache {
+  pool: Float32Array;
+  trainBoxes: NormBox[][];
+  nTrain: number;
+  nTest: number;
+  backend: string;
+}
+
+/** Features for every training copy and test frame, from the run's cache or computed now. */
+async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, train: SplitExample[], test: SplitExample[]): Promise<FeatureCache> {
+  const nTrain = train.length * cfg.copies;
+  const nTest = test.length;
+  const total = nTrain + nTest;
+  const metaFile = path.join(dir, 'features.json');
+  const binFile = path.join(dir, 'features.f32');
+  const meta = readJson<{ fingerprint: string; nTrain: number; nTest: number; copies: number; seed: number; backend: string; trainBoxes: NormBox[][] }>(metaFile);
+  if (meta && meta.fingerprint === cfg.fingerprint && meta.nTrain === nTrain && meta.nTest === nTest && existsSync(binFile)) {
+    ctx.progress(total, total, 'Features from the run cache');
+    const buf = readFileSync(binFile);
+    const pool = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    return { pool: pool.slice(), trainBoxes: meta.trainBoxes, nTrain, nTest, backend: meta.backend };
+  }
+  const pool = new Float32Array(total * FEATURE_SIZE);
+  const extractor = await createFeatureExtractor('auto', path.join(ctx.project.dir, 'runs', '.cache'));
+  const trainBoxes: NormBox[][] = new Array(nTrain);
+  const rand = mulberry32(cfg.seed ^ 0x5eed);
+  let done = 0;
+  const t0 = Date.now();
+  const report = () => ctx.progress(done, total, `Computing features (${extractor.backend}): ${done}/${total}`, { featuresPerSecond: done / Math.max(1e-3, (Date.now() - t0) / 1000) });
+  try {
+    const files = (ex: SplitExample[]) => ex.map((e) => path.join(ctx.project.dir, e.file));
+    await decodeFramesRgb(
+      files(train),
+      AUG_SOURCE,
+      AUG_SOURCE,
+      async (i, rgb) => {
+        const ex = train[i]!;
+        const boxes = normBoxes(ex);
+        for (let c = 0; c < cfg.copies; c++) {
+          const aug = augmentFrame(rgb, AUG_SOURCE, AUG_SOURCE, boxes, INPUT, rand, { crop: c > 0, jitter: c > 0 });
+          const slot = i * cfg.copies + c;
+          trainBoxes[slot] = aug.boxes;
+          await extractor.run(toModelInput(aug.rgb), pool, slot * FEATURE_SIZE);
+          done++;
+        }
+        report();
+      },
+      ctx.signal,
+    );
+    await decodeFramesRgb(
+      files(test),
+      INPUT,
+      INPUT,
+      async (i, rgb) => {
+        await extractor.run(toModelInput(rgb), pool, (nTrain + i) * FEATURE_SIZE);
+        done++;
+        report();
+      },
+      ctx.signal,
+    );
+  } finally {
+    await extractor.close();
+  }
+  // Cached for resume: a resumed run starts training at once.
+  writeFileSync(binFile, new Uint8Array(pool.buffer, pool.byteOffset, pool.byteLength));
+  writeJson(metaFile, { fingerprint: cfg.fingerprint, nTrain, nTest, copies: cfg.copies, seed: cfg.seed, backend: extractor.backend, trainBoxes });
+  return { pool, trainBoxes, nTrain, nTest, backend: extractor.backend };
+}
+
+/** Runs the head over the test features and scores the detections with the COCO evaluation. */
+export async function evaluate(
+  tf: typeof import('@tensorflow/tfjs'),
+  trainer: import('../detector/head/train-step').Trainer,
+  cache: FeatureCache,
+  test: SplitExample[],
+  gt: ReturnType<typeof cocoForSplit>['coco'],
+  labelMap: LabelMapEntry[],
+  step: number,
+): Promise<EvalResult> {
+  const dets: CocoDt[] = [];
+  const C = labelMap.length;
+  const confusion = Array.from({ length: C }, () => new Array<number>(C + 1).fill(0));
+  const B = 16;
+  for (let s = 0; s < test.length; s += B) {
+    const n = Math.min(B, test.length - s);
+    const start = (cache.nTrain + s) * FEATURE_SIZE;
+    const x = tf.tensor3d(cache.pool.subarray(start, start + n * FEATURE_SIZE), [n, FEATURE_POSITIONS, FEATURE_CHANNELS]);
+    const preds = trainer.predict(x);
+    x.dispose();
+    for (let k = 0; k < n; k++) {
+      const ex = test[s + k]!;
+      const found = nonMaxSuppression(preds[k]!.boxes, preds[k]!.scores, EVAL_NMS);
+      for (const d of found) {
+        const [ymin, xmin, ymax, xmax] = d.box;
+        const x0 = Math.max(0, xmin) * ex.width;
+        const y0 = Math.max(0, ymin) * ex.height;
+        const x1 = Math.min(1, xmax) * ex.width;
+        const y1 = Math.min(1, ymax) * ex.height;
+        dets.push({ image_id: ex.frameId, category_id: d.cls + 1, bbox: [x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0)], score: d.score });
+      }
+      // confusion: for each ground-truth box, the class of the best-scoring detection overlapping it
+      for (const b of ex.boxes) {
+        let best = -1;
+        let bestScore = 0;
+        for (const d of found) {
+          const [ymin, xmin, ymax, xmax] = d.box;
+          const ix = Math.max(0, Math.min(xmax * ex.width, b.x + b.w) - Math.max(xmin * ex.width, b.x));
+          const iy = Math.max(0, Math.min(ymax * ex.height, b.y + b.h) - Math.max(ymin * ex.height, b.y));
+          const inter = ix * iy;
+          const union = b.w * b.h + (xmax - xmin) * ex.width * (ymax - ymin) * ex.height - inter;
+          if (union > 0 && inter / union >= 0.5 && d.score > bestScore && d.score >= 0.3) {
+            best = d.cls;
+            bestScore = d.score;
+          }
+        }
+        confusion[b.classId - 1]![best < 0 ? C : best]!++;
+      }
+    }
+  }
+  const r = evaluateCoco(gt, dets);
+  const byId = new Map(labelMap.map((l) => [l.id, l]));
+  return {
+    step,
+    stats: { ...r.stats },
+    perWord: r.perCategory.map((c) => ({ id: c.id, word: byId.get(c.id)?.text ?? c.name, label: byId.get(c.id)?.label ?? null, AP: c.AP, AP50: c.AP50, gt: c.gt, dt: c.dt })),
+    confusion,
+    pr50: r.perCategory.map((c) => ({ id: c.id, precision: Array.from(c.pr50 ?? []) })),
+  };
+}
+
+export const trainJob: JobDefinition<TrainParams> = {
+  kind: 'train',
+  resumable: true,
+  async run(ctx: JobContext, params: TrainParams): Promise<TrainResult> {
+    if (params.preset === 'full') checkFullPreset(params);
+    const t0 = Date.now();
+    const project = ctx.project;
+    // A job resumed by the job manager gets its original params: remember the run id it chose.
+    const runId = params.runId ?? (readJson<{ runId: string }>(path.join(project.dir, 'runs', `.job-${ctx.jobId}.json`))?.runId ?? newRunId(params.level));
+    const dir = runDir(project, runId);
+    mkdirSync(dir, { recursive: true });
+    writeJson(path.join(project.dir, 'runs', `.job-${ctx.jobId}.json`), { runId });
+    const previous = readJson<RunConfig>(path.join(dir, 'run.json'));
+
+    const split = splitForExport(project, { splitId: previous?.splitId ?? params.splitId, level: previous ? previous.level ?? null : params.level });
+    assertNoLeaks(split.report, previous?.force ?? params.force);
+    const labelMap = labelMapItems(project, split.level);
+    if (labelMap.length === 0) throw new KslError('INVALID', `No words in ${split.level === null ? 'the project' : `level ${split.level}`} to train on.`);
+    const train = splitExamples(project, split.id, 'train', labelMap).examples;
+    const test = splitExamples(project, split.id, 'test', labelMap).examples;
+    if (train.length === 0) throw new KslError('INVALID', `Split ${split.id} has no training frames with boxes.`);
+    if (test.length === 0) throw new KslError('INVALID', `Split ${split.id} has no test frames: the metrics would mean nothing.`);
+    const fingerprint = fingerprintOf(train, test);
+    if (previous && previous.fingerprint !== fingerprint) {
+      throw new KslError('CONFLICT', `Run ${runId}: the labelled data changed since it started (fingerprint ${previous.fingerprint} → ${fingerprint}); start a new run.`);
+    }
+    const { runId: _ignored, ...rest } = params;
+    const cfg: RunConfig = previous ?? {
+      ...rest,
+      runId,
+      splitId: split.id,
+      level: split.level ?? undefined,
+      anchors: { ...DEFAULT_ANCHORS, strides: [...DEFAULT_ANCHORS.strides], baseSizes: [...DEFAULT_ANCHORS.baseSizes], aspectRatios: [...DEFAULT_ANCHORS.aspectRatios] },
+      hidden: HIDDEN,
+      classes: labelMap.map((l) => ({ id: l.id, name: l.name, text: l.text, label: l.label })),
+      pretrained: { id: PRETRAINED.id, package: PRETRAINED.package, licence: PRETRAINED.licence, architecture: PRETRAINED.architecture, scaling: PRETRAINED.scaling },
+      fingerprint,
+      createdAt: new Date().toISOString(),
+    };
+
+    const backend = await selectBackend();
+    const tf = await import('@tensorflow/tfjs');
+    const { createHead } = await import('../detector/head/ssd-head');
+    const { createTrainer } = await import('../detector/head/train-step');
+    const { buildTargets, batchTargets } = await import('../detector/head/targets');
+    writeJson(path.join(dir, 'run.json'), { ...cfg, backend });
+    upsertRun(project, { id: runId, splitId: split.id, level: split.level, preset: cfg.preset, backend, config: cfg, fingerprint, status: 'running' });
+
+    const cache = await computeFeatures(ctx, dir, cfg, train, test);
+    const anchors = generateAnchors(cfg.anchors);
+    const A = anchorsPerPosition(cfg.anchors);
+    const targets = cache.trainBoxes.map((boxes) => buildTargets(boxes, anchors, { numClasses: labelMap.length }));
+    const gt = cocoForSplit(project, { splitId: split.id, side: 'test' }).coco;
+
+    const head = createHead({ channels: FEATURE_CHANNELS, hidden: cfg.hidden, anchorsPerPosition: A, numClasses: labelMap.length, seed: cfg.seed });
+    const checkpoint = loadWeights(dir, 'checkpoint');
+    const startStep = checkpoint ? checkpoint.header.step : 0;
+    if (checkpoint) head.setWeights(checkpoint.weights);
+    const trainer = createTrainer(head, { optimizer: 'adam', schedule: { base: cfg.lr, total: cfg.steps }, anchors, startStep });
+    let best = readJson<EvalResult & { step: number }>(path.join(dir, 'best-metrics.json'));
+    const every = Math.max(1, Math.ceil(cfg.steps / cfg.checkpoints));
+    const B = Math.min(cfg.batch, cache.nTrain);
+    // Each step sees every position near a hand and a random subset of the others: the head is a
+    // per-position MLP, so this is the same model at a third of the cost; easy background, which
+    // focal loss weighs down anyway, is what gets subsampled.
+    const P = Math.min(FEATURE_POSITIONS, POSITIONS_PER_SAMPLE);
+    const nearHands = targets.map((t) => positionsNearObjects(t, A));
+    const batchBuf = new Float32Array(B * P * FEATURE_CHANNELS);
+    const order: number[] = [];
+    let last = { loss: 0, cls: 0, box: 0, lr: 0 };
+    const trainStart = Date.now();
+
+    const saveCheckpoint = (step: number) => saveWeights(dir, 'checkpoint', step, head.getWeights());
+    try {
+      for (let step = startStep; step < cfg.steps; step++) {
+        // A step is synchronous tfjs work: yield so that cancel requests, other API calls and
+        // progress delivery get their turn between steps.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (ctx.signal.aborted) {
+          saveCheckpoint(step);
+          throw new KslError('CANCELLED', `Cancelled at step ${step}; resume with: ksl train PROJECT --resume ${runId}`);
+        }
+        // A seeded permutation per epoch: the same steps see the same batches after a resume.
+        const epoch = Math.floor((step * B) / cache.nTrain);
+        if (order.length === 0 || (order as number[] & { epoch?: number }).epoch !== epoch) {
+          const rand = mulberry32(cfg.seed * 7919 + epoch);
+          order.length = 0;
+          for (let i = 0; i < cache.nTrain; i++) order.push(i);
+          for (let i = order.length - 1; i > 0; i--) {
+            const j = Math.floor(rand() * (i + 1));
+            [order[i], order[j]] = [order[j]!, order[i]!];
+          }
+          (order as number[] & { epoch?: number }).epoch = epoch;
+        }
+        const idx: number[] = [];
+        for (let k = 0; k < B; k++) idx.push(order[(step * B + k) % cache.nTrain]!);
+        const posRand = mulberry32(cfg.seed * 104729 + step);
+        const picked = idx.map((s, k) => gatherPositions(cache.pool, s, targets[s]!, nearHands[s]!, A, P, posRand, batchBuf, k * P * FEATURE_CHANNELS));
+        const x = tf.tensor3d(batchBuf, [B, P, FEATURE_CHANNELS]);
+        const r = trainer.step(x, batchTargets(picked));
+        x.dispose();
+        last = r;
+        const elapsed = (Date.now() - trainStart) / 1000;
+        const sps = ((step + 1 - startStep) * B) / Math.max(1e-3, elapsed);
+        ctx.progress(step + 1, cfg.steps, `step ${step + 1}/${cfg.steps} loss ${r.loss.toFixed(4)}`, {
+          step: step + 1,
+          loss: r.loss,
+          clsLoss: r.cls,
+          boxLoss: r.box,
+          lr: r.lr,
+          samplesPerSecond: sps,
+          ...(best ? { bestAP: best.stats.AP!, bestAP50: best.stats.AP50! } : {}),
+        });
+        if ((step + 1) % every === 0 || step + 1 === cfg.steps) {
+          saveCheckpoint(step + 1);
+          const ev = await evaluate(tf, trainer, cache, test, gt, labelMap, step + 1);
+          appendMetrics(dir, { step: step + 1, loss: r.loss, cls: r.cls, box: r.box, lr: r.lr, ...ev.stats });
+          if (!best || ev.stats.AP! > best.stats.AP! || (ev.stats.AP === best.stats.AP && ev.stats.AP50! > best.stats.AP50!)) {
+            best = ev;
+            saveWeights(dir, 'best', step + 1, head.getWeights(), { stats: ev.stats });
+            writeJson(path.join(dir, 'best-metrics.json'), ev);
+          }
+          ctx.progress(step + 1, cfg.steps, `step ${step + 1}: test AP ${ev.stats.AP!.toFixed(3)}, AP50 ${ev.stats.AP50!.toFixed(3)}`, {
+            step: step + 1,
+            loss: r.loss,
+            clsLoss: r.cls,
+            boxLoss: r.box,
+            lr: r.lr,
+            samplesPerSecond: sps,
+            AP: ev.stats.AP!,
+            AP50: ev.stats.AP50!,
+            bestAP: best.stats.AP!,
+            bestAP50: best.stats.AP50!,
+          });
+          ctx.changed(['runs']);
+        }
+      }
+    } catch (e) {
+      upsertRun(project, { id: runId, splitId: split.id, level: split.level, preset: cfg.preset, backend, config: cfg, fingerprint, status: ctx.signal.aborted ? 'cancelled' : 'failed', metrics: best?.stats });
+      throw e;
+    } finally {
+      trainer.dispose();
+      head.dispose();
+    }
+    const seconds = (Date.now() - t0) / 1000;
+    const result: TrainResult = {
+      run: runId,
+      preset: cfg.preset,
+      backend: `tfjs-${backend}`,
+      featureBackend: cache.backend,
+      seconds,
+      steps: cfg.steps,
+      samplesPerSecond: ((cfg.steps - startStep) * B) / Math.max(1e-3, (Date.now() - trainStart) / 1000),
+      metrics: best!.stats,
+      perWord: best!.perWord,
+      bestStep: best!.step,
+      splitId: split.id,
+      runDir: path.relative(project.dir, dir),
+    };
+    writeJson(path.join(dir, 'result.json'), { ...result, lastLoss: last });
+    upsertRun(project, { id: runId, splitId: split.id, level: split.level, preset: cfg.preset, backend: result.backend, config: cfg, fingerprint, status: 'ok', metrics: { ...best!.stats, bestStep: best!.step, seconds }, finished: true });
+    ctx.changed(['runs']);
+    return result;
+  },
+};

@@ -1,0 +1,105 @@
+/**
+ * Training end to end on generated frames, in seconds: real frames from a sample dataset, the real
+ * pretrained backbone in onnxruntime, the head trained with TensorFlow.js, metrics from the app's
+ * COCO evaluation; cancel keeps a checkpoint and resume finishes the same schedule.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TrainParams } from '../../../src-shared/api';
+import { COCO_STAT_KEYS } from '../../../src-shared/coco/coco-eval';
+import type { JobEvent, JobProgress } from '../../../src-shared/jobs';
+import { openProject } from '../../../src-main/services/catalog/project';
+import { JobManager } from '../../../src-main/services/jobs/job-manager';
+import { evaluateRun } from '../../../src-main/services/training/evaluate-run';
+import { trainJob, type TrainResult } from '../../../src-main/services/training/train-job';
+import { buildSampleProject } from '../../helpers/sample-project';
+import { useTmpDir } from '../../helpers/tmp';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+
+describe('training the fast preset', () => {
+  let projectDir: string;
+  beforeAll(() => {
+    projectDir = buildSampleProject(mkdtempSync(path.join(os.tmpdir(), 'ksl-train-')));
+  }, 180_000);
+  const tmp = useTmpDir();
+  void tmp;
+
+  it('trains a tiny model: the loss falls and the metrics come from the COCO evaluation', async () => {
+    const p = openProject(projectDir);
+    const events: JobEvent[] = [];
+    const m = new JobManager(p, { train: trainJob }, { emit: (e) => events.push(e), throttleMs: 0 });
+    const id = m.start('train', TrainParams.parse({ steps: 60, batch: 8, copies: 1, checkpoints: 2, lr: 0.005 }));
+    const end = await m.wait(id);
+    expect(end.outcome, end.error?.message).toBe('ok');
+    const r = end.result as TrainResult;
+    const losses = events.filter((e): e is JobProgress => e.type === 'progress' && e.metrics?.loss !== undefined).map((e) => e.metrics!.loss!);
+    const head = losses.slice(0, 5).reduce((a, b) => a + b, 0) / 5;
+    const tail = losses.slice(-5).reduce((a, b) => a + b, 0) / 5;
+    expect(tail).toBeLessThan(head * 0.7);
+    expect(Object.keys(r.metrics).sort()).toEqual([...COCO_STAT_KEYS].sort());
+    expect(r.metrics.AP50).toBeGreaterThanOrEqual(0);
+    expect(r.perWord).toHaveLength(2);
+    expect(r.featureBackend).toBe('onnxruntime-node');
+    // the run record: config with the pretrained model and its licence, status and metrics
+    const row = p.db.prepare('SELECT status, config, metrics FROM runs WHERE id = ?').get(r.run) as { status: string; config: string; metrics: string };
+    expect(row.status).toBe('ok');
+    expect(JSON.parse(row.config).pretrained).toMatchObject({ package: 'handtrackjs@0.1.5', licence: 'ISC' });
+    expect(JSON.parse(row.metrics).AP).toBe(r.metrics.AP);
+    // progress events carry step, losses, learning rate and throughput
+    const last = events.filter((e): e is JobProgress => e.type === 'progress').pop()!;
+    expect(last.metrics).toMatchObject({ step: 60 });
+    expect(last.metrics!.lr).toBeGreaterThanOrEqual(0);
+    expect(last.metrics!.samplesPerSecond).toBeGreaterThan(0);
+    // `ksl eval` recomputes the same numbers from freshly decoded frames
+    const again = await evaluateRun(p, r.run);
+    for (const k of COCO_STAT_KEYS) expect(again.metrics[k], k).toBeCloseTo(r.metrics[k]!, 6);
+    p.close();
+  }, 180_000);
+
+  it('cancel saves a checkpoint; resume finishes the same schedule', async () => {
+    const p = openProject(projectDir);
+    const events: JobEvent[] = [];
+    const m = new JobManager(p, { train: trainJob }, { emit: (e) => events.push(e), throttleMs: 0 });
+    const id = m.start('train', TrainParams.parse({ steps: 80, batch: 8, copies: 1, checkpoints: 1 }));
+    // cancel once training (not feature extraction) has taken a few steps
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        const s = events.filter((e): e is JobProgress => e.type === 'progress' && (e.metrics?.step ?? 0) >= 5);
+        if (s.length) {
+          clearInterval(t);
+          m.cancel(id);
+          resolve();
+        }
+      }, 5);
+    });
+    const end = await m.wait(id);
+    expect(end.outcome).toBe('cancelled');
+    const runId = (JSON.parse(readFileSync(path.join(projectDir, 'runs', `.job-${id}.json`), 'utf8')) as { runId: string }).runId;
+    const ckpt = JSON.parse(readFileSync(path.join(projectDir, 'runs', runId, 'checkpoint.json'), 'utf8')) as { step: number };
+    expect(ckpt.step).toBeGreaterThanOrEqual(5);
+    expect(ckpt.step).toBeLessThan(80);
+    events.length = 0;
+    m.resume(id);
+    const end2 = await m.wait(id);
+    expect(end2.outcome, end2.error?.message).toBe('ok');
+    const steps = events.filter((e): e is JobProgress => e.type === 'progress' && e.metrics?.step !== undefined).map((e) => e.metrics!.step!);
+    expect(Math.min(...steps)).toBe(ckpt.step + 1); // continued, not restarted
+    expect(Math.max(...steps)).toBe(80);
+    expect((end2.result as TrainResult).run).toBe(runId);
+    expect(existsSync(path.join(projectDir, 'runs', runId, 'best.bin'))).toBe(true);
+    p.close();
+  }, 180_000);
+
+  it('refuses a split that leaks unless forced', async () => {
+    const p = openProject(projectDir);
+    const { makeSplit } = await import('../../../src-main/services/dataset/split');
+    makeSplit(p, { by: 'frame', test: 0.3, seed: 1 });
+    const m = new JobManager(p, { train: trainJob }, { emit: () => {} });
+    const end = await m.wait(m.start('train', TrainParams.parse({ steps: 2, batch: 4, copies: 1 })));
+    expect(end).toMatchObject({ outcome: 'failed', error: { code: 'CONFLICT' } });
+    expect(end.error!.message).toMatch(/leaks/);
+    p.close();
+  }, 60_000);
+});
