@@ -152,6 +152,8 @@ export const apiRequests = {
   'dataset.split': request(SplitParams)<SplitReport>(),
   /** The newest split of a level (or of all words), or null. */
   'dataset.latestSplit': request(z.object({ level: z.number().int().min(1).max(99).optional() }).strict())<SplitReport | null>(),
+  /** Frames per signer on each side of a split (a signer on both sides is a leak). */
+  'dataset.splitSigners': request(z.object({ splitId: z.number().int().positive() }).strict())<{ signer: string; train: number; test: number }[]>(),
   'runs.list': request(z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict())<RunSummary[]>(),
   'runs.get': request(z.object({ id: z.string().regex(/^[A-Za-z0-9_.-]{1,80}$/) }).strict())<RunDetail>(),
   'files.list': request(z.object({ dir: ProjectRelPath.default('') }).strict())<FileEntry[]>(),

@@ -108,6 +108,16 @@ export function createAppServices(emit: Emit, door: DoorOptions): AppServices {
       return report;
     },
     'dataset.latestSplit': ({ level }) => latestSplit(need().project, level)?.report ?? null,
+    'dataset.splitSigners': ({ splitId }) =>
+      need()
+        .project.db.prepare(
+          `SELECT COALESCE(s.code, '?') AS signer,
+                  SUM(m.side = 'train') AS train, SUM(m.side = 'test') AS test
+             FROM split_members m JOIN frames f ON f.id = m.frame_id
+             LEFT JOIN videos v ON v.id = f.video_id LEFT JOIN signers s ON s.id = v.signer_id
+            WHERE m.split_id = ? GROUP BY s.code ORDER BY CAST(s.code AS INTEGER), s.code`,
+        )
+        .all(splitId) as { signer: string; train: number; test: number }[],
     'runs.list': ({ limit }) => listRuns(need().project, limit),
     'runs.get': ({ id }) => getRun(need().project, id),
     'files.list': ({ dir }) => {

@@ -14,6 +14,8 @@ const KIND_LABEL: Record<string, string> = {
   'import.videos': 'Import videos',
   'import.keti': 'Import KETI sheet',
   check: 'Check catalog',
+  export: 'Export',
+  train: 'Train detector',
 };
 
 export function jobLabel(kind: string): string {

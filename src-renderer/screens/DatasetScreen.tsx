@@ -23,6 +23,7 @@ export function DatasetScreen() {
     if (e.type === 'end' && e.kind === 'export' && e.outcome === 'ok') setLastExport((e.result as { folder?: string })?.folder ?? null);
   });
   const report: SplitReport | null | undefined = latest.data;
+  const signers = useQuery('dataset.splitSigners', { splitId: report?.id ?? 1 }, [report?.id]);
   const levels = info.data?.levels ? Object.keys(info.data.levels).filter((l) => l !== 'none') : [];
 
   const split = async () => {
@@ -113,6 +114,27 @@ export function DatasetScreen() {
               ))}
             </ul>
           )}
+          <h4>Per signer</h4>
+          <table data-testid="split-per-signer">
+            <thead>
+              <tr>
+                <th>Signer</th>
+                <th className="num">Train frames</th>
+                <th className="num">Test frames</th>
+                <th>Side</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(signers.data ?? []).map((s) => (
+                <tr key={s.signer}>
+                  <td>#{s.signer}</td>
+                  <td className="num">{s.train}</td>
+                  <td className="num">{s.test}</td>
+                  <td className={s.train > 0 && s.test > 0 ? 'error' : ''}>{s.train > 0 && s.test > 0 ? 'both — leak' : s.test > 0 ? 'test' : 'train'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
           <h4>Per word</h4>
           <table data-testid="split-per-word">
             <thead>
