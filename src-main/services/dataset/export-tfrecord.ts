@@ -19,7 +19,7 @@ import { TFRecordWriter, odApiExample, type OdApiBox } from '../export/tfrecord'
 import { resolveInProject } from '../fs/project-paths';
 import { writeFileAtomic } from './atomic-write';
 import { labelMapItems } from './label-maps';
-import { mixSeed, mulberry32, shuffled } from './seeded';
+import { mixSeed, mulberry32, shuffled } from '../../../src-shared/random';
 import { splitForExport, type SplitMethod, type SplitSide } from './split';
 import { splitExamples, type ExampleBox, type SplitExample } from './split-examples';
 

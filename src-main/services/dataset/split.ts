@@ -19,7 +19,7 @@ import type { Project } from '../catalog/project';
 import { chooseTestGroups, type Group } from './choose-test-groups';
 import { framesInScope, type ScopedFrame } from './frames-in-scope';
 import { labelMapItems, type LabelMapEntry } from './label-maps';
-import { mixSeed, mulberry32, shuffled } from './seeded';
+import { mixSeed, mulberry32, shuffled } from '../../../src-shared/random';
 
 export type { LeakGroup, SideCounts, SplitBy, SplitLeaks, SplitMethod, SplitReport, SplitSide, WordSplit } from '../../../src-shared/dataset-types';
 import type { LeakGroup, SideCounts, SplitBy, SplitLeaks, SplitMethod, SplitReport, SplitSide, WordSplit } from '../../../src-shared/dataset-types';

@@ -7,30 +7,11 @@
  * not change what signer 3 looks like.
  */
 
-/** mulberry32: tiny, fast, good enough for procedural graphics; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mixSeed, mulberry32 } from '../../../src-shared/random';
 
-/** Combines integers into one 32-bit seed (murmur3-style mixing) for an independent stream. */
-export function streamSeed(...parts: number[]): number {
-  let h = 0x811c9dc5;
-  for (const part of parts) {
-    h = Math.imul(h ^ (part | 0), 0x9e3779b1);
-    h ^= h >>> 15;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-  }
-  h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+export { mulberry32 };
+/** Combines integers into one 32-bit seed for an independent stream (the split's mixSeed). */
+export const streamSeed = mixSeed;
 
 /** Convenience wrapper with the handful of draws the generator needs. */
 export interface Rng {

@@ -7,7 +7,7 @@
  * kept. Cancel saves a checkpoint; resume continues with the same schedule.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { TrainParams } from '../../../src-shared/api';
 import { evaluateCoco, type CocoDt } from '../../../src-shared/coco/coco-eval';
@@ -16,7 +16,7 @@ import { EVAL_NMS, nonMaxSuppression } from '../../../src-shared/detector/nms';
 import { KslError } from '../../../src-shared/result';
 import { cocoForSplit } from '../dataset/export-coco';
 import { labelMapItems, type LabelMapEntry } from '../dataset/label-maps';
-import { mulberry32 } from '../dataset/seeded';
+import { mulberry32 } from '../../../src-shared/random';
 import { assertNoLeaks, splitForExport } from '../dataset/split';
 import { splitExamples, type SplitExample } from '../dataset/split-examples';
 import { PRETRAINED } from '../detector/pretrained';
@@ -167,6 +167,30 @@ export async function selectBackend(): Promise<string> {
   return 'cpu';
 }
 
+/** Node's single read/write calls stop at 2 GiB; feature caches are larger: move them in chunks. */
+const CHUNK = 256 * 1024 * 1024;
+function writeLarge(file: string, bytes: Uint8Array): void {
+  const fd = openSync(`${file}.tmp`, 'w');
+  try {
+    for (let o = 0; o < bytes.length; o += CHUNK) writeSync(fd, bytes, o, Math.min(CHUNK, bytes.length - o));
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(`${file}.tmp`, file);
+}
+function readLarge(file: string, into: Uint8Array): void {
+  const fd = openSync(file, 'r');
+  try {
+    for (let o = 0; o < into.length; ) {
+      const n = readSync(fd, into, o, Math.min(CHUNK, into.length - o), o);
+      if (n <= 0) throw new KslError('FAILED', `${file}: feature cache is shorter than expected; delete it to recompute.`);
+      o += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export interface FeatureCache {
   pool: Float32Array;
   trainBoxes: NormBox[][];
@@ -185,9 +209,9 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tra
   const meta = readJson<{ fingerprint: string; nTrain: number; nTest: number; copies: number; seed: number; backend: string; trainBoxes: NormBox[][] }>(metaFile);
   if (meta && meta.fingerprint === cfg.fingerprint && meta.nTrain === nTrain && meta.nTest === nTest && existsSync(binFile)) {
     ctx.progress(total, total, 'Features from the run cache');
-    const buf = readFileSync(binFile);
-    const pool = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-    return { pool: pool.slice(), trainBoxes: meta.trainBoxes, nTrain, nTest, backend: meta.backend };
+    const pool = new Float32Array(total * FEATURE_SIZE);
+    readLarge(binFile, new Uint8Array(pool.buffer));
+    return { pool, trainBoxes: meta.trainBoxes, nTrain, nTest, backend: meta.backend };
   }
   const pool = new Float32Array(total * FEATURE_SIZE);
   const extractor = await createFeatureExtractor('auto', path.join(ctx.project.dir, 'runs', '.cache'));
@@ -231,7 +255,7 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tra
     await extractor.close();
   }
   // Cached for resume: a resumed run starts training at once.
-  writeFileSync(binFile, new Uint8Array(pool.buffer, pool.byteOffset, pool.byteLength));
+  writeLarge(binFile, new Uint8Array(pool.buffer, pool.byteOffset, pool.byteLength));
   writeJson(metaFile, { fingerprint: cfg.fingerprint, nTrain, nTest, copies: cfg.copies, seed: cfg.seed, backend: extractor.backend, trainBoxes });
   return { pool, trainBoxes, nTrain, nTest, backend: extractor.backend };
 }

@@ -1,5 +1,5 @@
 /**
- * Seeded randomness for dataset splits. A split must be reproducible from its seed alone (the seed is stored
+ * Seeded randomness, shared by dataset splits, training and the synthetic sample. A split must be reproducible from its seed alone (the seed is stored
  * with the split), so nothing here touches Math.random, and callers sort their inputs before shuffling: the
  * order rows come back from SQLite is not part of the contract.
  */
