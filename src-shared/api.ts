@@ -100,7 +100,7 @@ export const TrainParams = z
     batch: z.number().int().min(1).max(256).default(32),
     /** Copies of each training frame: the original plus augmented ones (crop/scale, colour). */
     copies: z.number().int().min(1).max(8).default(3),
-    lr: z.number().positive().max(1).default(0.003),
+    lr: z.number().positive().max(1).default(0.01),
     /** Checkpoints (with evaluation on the test split) per run. */
     checkpoints: z.number().int().min(1).max(100).default(4),
     force: z.boolean().default(false),
