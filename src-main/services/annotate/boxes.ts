@@ -15,6 +15,9 @@ import { FRAME_STATUSES } from '../../../src-shared/catalog-types';
 import { boxCenter, clampBox, interpolateBoxes, isDegenerate, type Box } from '../../../src-shared/geometry/boxes';
 import { KslError } from '../../../src-shared/result';
 import type { Project } from '../catalog/project';
+// The records these functions return are the editor contract's types (one definition for both sides).
+import type { CopyToNextResult, EditorBoxRecord as BoxRecord, EditorFrameRecord as FrameRecord, InterpolateResult } from '../../../src-shared/api-editor';
+export type { BoxRecord, CopyToNextResult, FrameRecord, InterpolateResult };
 
 export const BOX_SOURCES: readonly BoxSource[] = ['manual', 'copied', 'interpolated', 'model', 'imported', 'groundtruth'];
 
@@ -24,20 +27,6 @@ export const MIN_BOX_SIDE = 1;
 /** Most frames one copyToNext may touch: a typo of 1000000 should not rewrite a whole project. */
 export const MAX_COPY_TO_NEXT = 10_000;
 
-export interface BoxRecord {
-  id: number;
-  frameId: number;
-  wordId: number | null;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  difficult: boolean;
-  source: BoxSource;
-  verified: boolean;
-  score: number | null;
-  updatedAt: string;
-}
 
 export interface NewBox {
   x: number;
@@ -61,19 +50,6 @@ export interface BoxPatch {
   difficult?: boolean;
 }
 
-export interface FrameRecord {
-  id: number;
-  videoId: number | null;
-  t: number | null;
-  /** Relative to the project folder. */
-  file: string;
-  width: number;
-  height: number;
-  status: FrameStatus;
-  splitHint: string | null;
-  /** The word of the frame's video (null for imported photos). */
-  videoWordId: number | null;
-}
 
 interface BoxRow {
   id: number;
@@ -384,13 +360,6 @@ export function copyBoxes(project: Project, fromFrameId: number, toFrameId: numb
   })();
 }
 
-export interface CopyToNextResult {
-  /** Frames that received boxes, in time order. */
-  frames: number[];
-  boxes: number;
-  /** Frames left alone: a person already decided them (verified, skipped, or boxes of their own). */
-  skipped: { frameId: number; reason: 'verified' | 'skipped' | 'has-boxes' }[];
-}
 
 /**
  * Copies a frame's boxes to the next `n` frames of the same video (by time). Earlier copies on those frames
@@ -428,18 +397,6 @@ export function copyToNext(project: Project, frameId: number, n: number): CopyTo
   })();
 }
 
-export interface InterpolateResult {
-  videoId: number;
-  /** Frames with a manual or verified box. */
-  keyframes: number;
-  /** Frames that received interpolated boxes. */
-  frames: number;
-  boxes: number;
-  /** Earlier interpolated boxes removed (replaced, or no longer between two keyframes). */
-  removed: number;
-  /** Frames between keyframes left alone: skipped, verified, or holding boxes of another source. */
-  skipped: number[];
-}
 
 interface KeyBox {
   wordId: number | null;

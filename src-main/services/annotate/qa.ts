@@ -20,30 +20,14 @@
 import type { LabelMapItem } from '../../../src-shared/formats/label-map';
 import { KslError } from '../../../src-shared/result';
 import type { Project } from '../catalog/project';
+import type { QaFinding, QaKind } from '../../../src-shared/api-editor';
+export type { QaFinding, QaKind };
 
-export type QaKind = 'label-not-in-map' | 'no-word' | 'box-word-mismatch' | 'degenerate-box' | 'out-of-bounds' | 'frame-without-box' | 'class-imbalance';
 export const QA_KINDS: readonly QaKind[] = ['label-not-in-map', 'no-word', 'box-word-mismatch', 'degenerate-box', 'out-of-bounds', 'frame-without-box', 'class-imbalance'];
 
 /** A word with fewer boxes than this fraction of the largest class is reported as imbalanced. */
 export const IMBALANCE_RATIO = 0.2;
 
-export interface QaFinding {
-  kind: QaKind;
-  message: string;
-  frameId?: number;
-  boxId?: number;
-  file?: string;
-  wordId?: number;
-  /** The word's label-map name (ASCII label, else Korean text). */
-  name?: string;
-  /** label-not-in-map: the map name that differs only in case or spacing. */
-  suggestion?: string;
-  /** label-not-in-map, class-imbalance: how many boxes. */
-  boxes?: number;
-  /** box-word-mismatch: the video's word. */
-  videoWordId?: number;
-  status?: string;
-}
 
 export interface QaBalanceRow {
   wordId: number;
