@@ -14,7 +14,7 @@ import { resolveInProject } from './fs/project-paths';
 import { JobManager } from './jobs/job-manager';
 import { jobDefinitions, ketiOptionsInProject } from './job-kinds';
 import { importKeti } from './ingest/keti-import';
-import { latestSplit, makeSplit } from './dataset/split';
+import { latestSplit, makeSplit, splitSigners } from './dataset/split';
 import { getRun, listRuns } from './training/runs-query';
 import { findFfmpeg } from './media/ffmpeg-path';
 import { createEditorHandlers } from './editor-handlers';
@@ -108,16 +108,7 @@ export function createAppServices(emit: Emit, door: DoorOptions): AppServices {
       return report;
     },
     'dataset.latestSplit': ({ level }) => latestSplit(need().project, level)?.report ?? null,
-    'dataset.splitSigners': ({ splitId }) =>
-      need()
-        .project.db.prepare(
-          `SELECT COALESCE(s.code, '?') AS signer,
-                  SUM(m.side = 'train') AS train, SUM(m.side = 'test') AS test
-             FROM split_members m JOIN frames f ON f.id = m.frame_id
-             LEFT JOIN videos v ON v.id = f.video_id LEFT JOIN signers s ON s.id = v.signer_id
-            WHERE m.split_id = ? GROUP BY s.code ORDER BY CAST(s.code AS INTEGER), s.code`,
-        )
-        .all(splitId) as { signer: string; train: number; test: number }[],
+    'dataset.splitSigners': ({ splitId }) => splitSigners(need().project, splitId),
     'runs.list': ({ limit }) => listRuns(need().project, limit),
     'runs.get': ({ id }) => getRun(need().project, id),
     'files.list': ({ dir }) => {

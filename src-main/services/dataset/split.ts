@@ -500,3 +500,16 @@ export function splitForExport(project: Project, opts: { splitId?: number; level
   }
   return s;
 }
+
+/** Frames per signer on each side of a split; a signer with frames on both sides is a leak. */
+export function splitSigners(project: Project, splitId: number): { signer: string; train: number; test: number }[] {
+  return project.db
+    .prepare(
+      `SELECT COALESCE(s.code, '?') AS signer,
+              SUM(m.side = 'train') AS train, SUM(m.side = 'test') AS test
+         FROM split_members m JOIN frames f ON f.id = m.frame_id
+         LEFT JOIN videos v ON v.id = f.video_id LEFT JOIN signers s ON s.id = v.signer_id
+        WHERE m.split_id = ? GROUP BY s.code ORDER BY CAST(s.code AS INTEGER), s.code`,
+    )
+    .all(splitId) as { signer: string; train: number; test: number }[];
+}
