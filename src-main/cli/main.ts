@@ -10,6 +10,7 @@ import { registerDatasetCommands } from './commands/dataset';
 import { registerSampleCommand } from './commands/sample';
 import { registerCocoEvalCommand } from './commands/coco-eval';
 import { registerAnnotateCommands } from './commands/annotate';
+import { registerExportOnnxCommand } from './commands/export-onnx';
 import { registerEvalCommands, registerTrainCommands } from './commands/train';
 
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   const exportCmd = program.command('export').description('write the dataset for other tools (tfrecord, coco, voc, yolo, onnx)');
   registerDatasetCommands(program, exportCmd);
   registerAnnotateCommands(program, importCmd, exportCmd);
+  registerExportOnnxCommand(exportCmd);
   registerSampleCommand(program);
   registerTrainCommands(program);
   registerEvalCommands(program);

@@ -1,0 +1,279 @@
+/**
+ * `ksl export onnx`: a trained run as ONE self-contained ONNX detector (opset 13) that any
+ * onnxruntime can run without this app:
+ *
+ *   image [1,320,320,3] float32, NHWC, RGB in [-1,1] (pixel / 127.5 − 1, frame stretched to 320×320)
+ *     ──▶ the pretrained backbone (converted from tfjs) ──▶ the 3 FPN maps [1,40,40,128], [1,20,20,128], [1,10,10,128]
+ *     ──▶ each flattened NHWC to [H·W,128], concatenated ──▶ [2100,128]
+ *     ──▶ the head as MatMul+Add, Clip(0,6) (ReLU6), then MatMul+Add twice (exactly ssd-head.ts)
+ *     ──▶ class logits ──Sigmoid──▶ scores [1, N, C]   (N = 2100·A anchors; class c ↔ label map id c+1)
+ *     ──▶ box offsets ──decode against the anchors (box coder 10/10/5/5), clip to [0,1]──▶ boxes [1, N, 4]
+ *         as [ymin, xmin, ymax, xmax], normalised to the input.
+ *
+ * No NMS in the graph: the consumer thresholds the scores and runs its own NMS. A `label_map.pbtxt`
+ * (TF OD API format) is written beside the model.
+ *
+ * Parity: the exported file is run in onnxruntime-node on a few real frames of the project, and the same
+ * frames go through the app's own pipeline (backbone features from the ONNX feature extractor, the head in
+ * TensorFlow.js, trainer.predict's decoding); the largest absolute differences are reported.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { anchorsPerPosition, generateAnchors, numAnchors, numPositions } from '../../../src-shared/detector/anchors';
+import { DEFAULT_BOX_CODER_SCALES, MAX_LOG_SIZE_RATIO } from '../../../src-shared/detector/box-coder';
+import { writeLabelMap } from '../../../src-shared/formats/label-map';
+import { KslError } from '../../../src-shared/result';
+import type { Project } from '../catalog/project';
+import { labelMapItems } from '../dataset/label-maps';
+import { getSplit } from '../dataset/split';
+import { splitExamples } from '../dataset/split-examples';
+import { toModelInput } from '../training/augment';
+import { decodeFramesRgb } from '../training/decode-frames';
+import { FEATURE_CHANNELS, FEATURE_POSITIONS, FEATURE_SIZE, createFeatureExtractor } from '../training/features';
+import { loadWeights, readJson, runDir } from '../training/run-store';
+import type { RunConfig } from '../training/train-job';
+import type { NamedWeight } from './head/ssd-head';
+import { GraphBuilder, attr } from './onnx/onnx-proto';
+import { convertGraphModelInto } from './onnx/tfjs-to-onnx';
+import { BACKBONE_INPUT, BACKBONE_OUTPUTS, CONVERTER_REVISION, PRETRAINED, loadPretrainedGraph } from './pretrained';
+
+export const EXPORT_INPUT_DESCRIPTION = 'float32 [1,320,320,3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1), the frame stretched to 320×320';
+
+export interface OnnxTensorInfo {
+  name: string;
+  type: 'float32';
+  shape: number[];
+  description: string;
+}
+
+export interface ExportOnnxResult {
+  /** The written .onnx file. */
+  out: string;
+  /** The label_map.pbtxt written beside it. */
+  labelMap: string;
+  run: string;
+  step: number;
+  classes: { id: number; name: string }[];
+  inputs: OnnxTensorInfo[];
+  outputs: OnnxTensorInfo[];
+  /** Max |ONNX − app pipeline| over `frames` real frames (boxes clipped to [0,1] on both sides). */
+  parity: { maxAbsBoxes: number; maxAbsScores: number; frames: number };
+  bytes: number;
+}
+
+export interface ExportOnnxOptions {
+  /** Frames of the project used for the parity check (default 3; 0 skips it). */
+  parityFrames?: number;
+  signal?: AbortSignal;
+}
+
+interface BuiltModel {
+  bytes: Uint8Array;
+  inputs: OnnxTensorInfo[];
+  outputs: OnnxTensorInfo[];
+}
+
+function weightOf(weights: readonly NamedWeight[], name: string, shape: number[]): NamedWeight {
+  const w = weights.find((x) => x.name === name);
+  if (!w) throw new KslError('INVALID', `The checkpoint has no weight ${name}.`);
+  if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
+    throw new KslError('INVALID', `Checkpoint weight ${name} has shape [${w.shape}], expected [${shape}].`);
+  }
+  return w;
+}
+
+/** The whole detector graph: converted backbone + head + box decoding. */
+export function buildDetectorOnnx(cfg: RunConfig, weights: readonly NamedWeight[], docString: string): BuiltModel {
+  const A = anchorsPerPosition(cfg.anchors);
+  const C = cfg.classes.length;
+  const H = cfg.hidden;
+  const K = FEATURE_CHANNELS;
+  const P = numPositions(cfg.anchors);
+  const N = numAnchors(cfg.anchors);
+  if (P !== FEATURE_POSITIONS || cfg.anchors.inputSize !== PRETRAINED.inputSize) {
+    throw new KslError('INVALID', `The run's anchors give ${P} positions at ${cfg.anchors.inputSize} px; the backbone gives ${FEATURE_POSITIONS} at ${PRETRAINED.inputSize} px.`);
+  }
+  const S = PRETRAINED.inputSize;
+  const b = new GraphBuilder('ksl_detector');
+  const { modelJson, weightData } = loadPretrainedGraph();
+  const conv = convertGraphModelInto(b, modelJson, weightData, {
+    input: { node: PRETRAINED.inputNode, shape: [1, S, S, 3], name: BACKBONE_INPUT },
+    outputs: [...PRETRAINED.featureNodes],
+    outputNames: [...BACKBONE_OUTPUTS],
+    outputLayout: 'nhwc',
+  });
+  // The feature maps are intermediate values here, not graph outputs.
+  b.outputs.length = 0;
+
+  // NHWC maps → [H·W, K] each, concatenated in level order (= generateAnchors' position order).
+  const flat = conv.outputNames.map((name, i) => {
+    const [, hh, ww, k] = conv.outputShapes[i]!;
+    if (k !== K) throw new KslError('INTERNAL', `feature map ${name} has ${k} channels, expected ${K}`);
+    return b.op('Reshape', [name, b.addInt64(`${name}_flat_shape`, [hh! * ww!, K])], undefined, `${name}_flat`);
+  });
+  const features = b.op('Concat', flat, { axis: attr.int(0) }, 'features');
+
+  const dense = (x: string, prefix: 'hidden' | 'class' | 'box', inDim: number, outDim: number): string => {
+    const kern = weightOf(weights, `${prefix}/kernel`, [inDim, outDim]);
+    const bias = weightOf(weights, `${prefix}/bias`, [outDim]);
+    const kName = b.addInitializer(`head_${prefix}_kernel`, kern.data, [inDim, outDim]);
+    const bName = b.addInitializer(`head_${prefix}_bias`, bias.data, [outDim]);
+    const mm = b.op('MatMul', [x, kName], undefined, `head_${prefix}_matmul`);
+    return b.op('Add', [mm, bName], undefined, `head_${prefix}_linear`);
+  };
+  // ReLU6 as Clip(0, 6) (opset 13: min/max are inputs).
+  const hidden = b.op('Clip', [dense(features, 'hidden', K, H), b.addFloat('relu6_min', [0], []), b.addFloat('relu6_max', [6], [])], undefined, 'head_hidden');
+  // [P, A·C] → [1, P·A, C]: column a·C + c is anchor a, class c (see ssd-head.ts).
+  const logits = b.op('Reshape', [dense(hidden, 'class', H, A * C), b.addInt64('logits_shape', [1, N, C])], undefined, 'logits');
+  b.reserve('scores');
+  b.reserve('boxes');
+  b.addNode('Sigmoid', [logits], ['scores']);
+  const rel = b.op('Reshape', [dense(hidden, 'box', H, A * 4), b.addInt64('rel_shape', [N, 4])], undefined, 'box_offsets');
+
+  // Faster R-CNN box coder decode (box-coder.ts decodeInto), two columns at a time:
+  //   [cy,cx] = t[:, 0:2] / [sy,sx] · [ha,wa] + [cya,cxa];  [h,w] = exp(min(t[:, 2:4] / [sh,sw], maxLog)) · [ha,wa]
+  //   [ymin,xmin] = [cy,cx] − [h,w]/2;  [ymax,xmax] = [cy,cx] + [h,w]/2
+  const anchors = generateAnchors(cfg.anchors);
+  const centres = new Float32Array(N * 2);
+  const sizes = new Float32Array(N * 2);
+  for (let i = 0; i < N; i++) {
+    centres[2 * i] = anchors[4 * i]!;
+    centres[2 * i + 1] = anchors[4 * i + 1]!;
+    sizes[2 * i] = anchors[4 * i + 2]!;
+    sizes[2 * i + 1] = anchors[4 * i + 3]!;
+  }
+  const aCentre = b.addInitializer('anchor_centres_yx', centres, [N, 2]);
+  const aSize = b.addInitializer('anchor_sizes_hw', sizes, [N, 2]);
+  const tc = b.uniqueName('offsets_centre');
+  const ts = b.uniqueName('offsets_size');
+  b.nodes.push({ opType: 'Split', inputs: [rel, b.addInt64('split_2_2', [2, 2])], outputs: [tc, ts], attributes: { axis: attr.int(1) }, name: 'split_offsets' });
+  const sc = DEFAULT_BOX_CODER_SCALES;
+  const centre = b.op('Add', [b.op('Mul', [b.op('Div', [tc, b.addFloat('coder_scale_yx', [sc.y, sc.x], [2])]), aSize]), aCentre], undefined, 'centre_yx');
+  const logRatio = b.op('Min', [b.op('Div', [ts, b.addFloat('coder_scale_hw', [sc.h, sc.w], [2])]), b.addFloat('max_log_size_ratio', [MAX_LOG_SIZE_RATIO], [])], undefined, 'log_size_ratio');
+  const size = b.op('Mul', [b.op('Exp', [logRatio]), aSize], undefined, 'size_hw');
+  const half = b.op('Div', [size, b.addFloat('two', [2], [])], undefined, 'half_size_hw');
+  const lo = b.op('Sub', [centre, half], undefined, 'min_yx');
+  const hi = b.op('Add', [centre, half], undefined, 'max_yx');
+  const corners = b.op('Concat', [lo, hi], { axis: attr.int(1) }, 'corners');
+  const clipped = b.op('Clip', [corners, b.addFloat('clip_min', [0], []), b.addFloat('clip_max', [1], [])], undefined, 'corners_clipped');
+  b.addNode('Reshape', [clipped, b.addInt64('boxes_shape', [1, N, 4])], ['boxes']);
+
+  const scoresShape = [1, N, C];
+  const boxesShape = [1, N, 4];
+  b.addOutput('scores', scoresShape);
+  b.addOutput('boxes', boxesShape);
+  return {
+    bytes: b.toBytes({ docString }),
+    inputs: [{ name: BACKBONE_INPUT, type: 'float32', shape: [1, S, S, 3], description: EXPORT_INPUT_DESCRIPTION }],
+    outputs: [
+      { name: 'scores', type: 'float32', shape: scoresShape, description: `per-class sigmoid probability per anchor; class index c is label map id c+1 (${N} anchors: levels stride 8/16/32, row-major y→x, ${A} per position)` },
+      { name: 'boxes', type: 'float32', shape: boxesShape, description: '[ymin, xmin, ymax, xmax] per anchor, normalised to the input and clipped to [0,1]; no NMS applied' },
+    ],
+  };
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new KslError('INTERNAL', `parity: ${a.length} values against ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
+}
+
+/** Runs `onnxFile` and the app's own pipeline on the same frames; max-abs differences of the outputs. */
+async function checkParity(project: Project, cfg: RunConfig, weights: NamedWeight[], onnxFile: string, frames: number, signal?: AbortSignal): Promise<ExportOnnxResult['parity']> {
+  if (frames <= 0) return { maxAbsBoxes: 0, maxAbsScores: 0, frames: 0 };
+  const split = getSplit(project, cfg.splitId);
+  const labelMap = labelMapItems(project, split.level);
+  let examples = splitExamples(project, split.id, 'test', labelMap).examples;
+  if (examples.length === 0) examples = splitExamples(project, split.id, 'all', labelMap).examples;
+  examples = examples.slice(0, frames);
+  if (examples.length === 0) return { maxAbsBoxes: 0, maxAbsScores: 0, frames: 0 };
+
+  const S = PRETRAINED.inputSize;
+  const inputs: Float32Array[] = [];
+  await decodeFramesRgb(examples.map((e) => path.join(project.dir, e.file)), S, S, (_i, rgb) => void inputs.push(toModelInput(rgb)), signal);
+
+  // The app's pipeline: backbone features, then the head in TensorFlow.js and trainer.predict's decoding.
+  const pool = new Float32Array(inputs.length * FEATURE_SIZE);
+  const extractor = await createFeatureExtractor('onnx', path.join(project.dir, 'runs', '.cache'));
+  try {
+    for (const [i, x] of inputs.entries()) await extractor.run(x, pool, i * FEATURE_SIZE);
+  } finally {
+    await extractor.close();
+  }
+  const { selectBackend } = await import('../training/train-job');
+  await selectBackend();
+  const tf = await import('@tensorflow/tfjs');
+  const { createHead } = await import('./head/ssd-head');
+  const { createTrainer } = await import('./head/train-step');
+  const anchors = generateAnchors(cfg.anchors);
+  const head = createHead({ channels: FEATURE_CHANNELS, hidden: cfg.hidden, anchorsPerPosition: anchorsPerPosition(cfg.anchors), numClasses: cfg.classes.length, seed: cfg.seed });
+  const trainer = createTrainer(head, { schedule: { base: 1e-3, total: 1 }, anchors });
+  let preds: import('./head/train-step').Prediction[];
+  try {
+    head.setWeights(weights);
+    const x = tf.tensor3d(pool, [inputs.length, FEATURE_POSITIONS, FEATURE_CHANNELS]);
+    try {
+      preds = trainer.predict(x);
+    } finally {
+      x.dispose();
+    }
+  } finally {
+    trainer.dispose();
+    head.dispose();
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(onnxFile, { intraOpNumThreads: 1, executionMode: 'sequential' });
+  let maxAbsBoxes = 0;
+  let maxAbsScores = 0;
+  try {
+    for (const [i, x] of inputs.entries()) {
+      const out = await session.run({ [BACKBONE_INPUT]: new ort.Tensor('float32', x, [1, S, S, 3]) });
+      const boxes = out.boxes!.data as Float32Array;
+      const scores = out.scores!.data as Float32Array;
+      const ref = preds[i]!;
+      const refBoxes = ref.boxes.map((v) => Math.min(1, Math.max(0, v)));
+      maxAbsBoxes = Math.max(maxAbsBoxes, maxAbsDiff(boxes, refBoxes));
+      maxAbsScores = Math.max(maxAbsScores, maxAbsDiff(scores, ref.scores));
+    }
+  } finally {
+    await session.release();
+  }
+  return { maxAbsBoxes, maxAbsScores, frames: inputs.length };
+}
+
+/** Exports run `runId`'s best checkpoint as one ONNX detector at `outFile`, with label_map.pbtxt beside it. */
+export async function exportRunOnnx(project: Project, runId: string, outFile: string, options: ExportOnnxOptions = {}): Promise<ExportOnnxResult> {
+  const dir = runDir(project, runId);
+  const cfg = readJson<RunConfig>(path.join(dir, 'run.json'));
+  if (!cfg) throw new KslError('NOT_FOUND', `No training run ${runId} in ${path.join(project.dir, 'runs')}.`);
+  const best = loadWeights(dir, 'best');
+  if (!best) throw new KslError('NOT_FOUND', `Run ${runId} has no evaluated checkpoint yet.`);
+  if (cfg.classes.length === 0) throw new KslError('INVALID', `Run ${runId} has no classes.`);
+
+  const out = path.resolve(outFile);
+  const classes = cfg.classes.map((c) => ({ id: c.id, name: c.name }));
+  const docString = [
+    `KSL Studio sign detector, run ${runId} (best checkpoint, step ${best.header.step}).`,
+    `Input "image": ${EXPORT_INPUT_DESCRIPTION}.`,
+    `Outputs: "scores" [1,N,${classes.length}] sigmoid class probabilities (index c = label map id c+1: ${classes.map((c) => `${c.id}=${c.name}`).join(', ')});`,
+    `"boxes" [1,N,4] [ymin,xmin,ymax,xmax] normalised to [0,1]; N = ${numAnchors(cfg.anchors)} anchors; no NMS.`,
+    `Backbone: ${PRETRAINED.architecture}, from ${PRETRAINED.package} (${PRETRAINED.licence}); ${CONVERTER_REVISION}.`,
+  ].join(' ');
+  const model = buildDetectorOnnx(cfg, best.weights, docString);
+
+  mkdirSync(path.dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, model.bytes);
+  renameSync(tmp, out);
+  const labelMap = path.join(path.dirname(out), 'label_map.pbtxt');
+  writeFileSync(labelMap, writeLabelMap(cfg.classes.map((c) => (c.name !== c.text ? { id: c.id, name: c.name, displayName: c.text } : { id: c.id, name: c.name }))));
+
+  const parity = await checkParity(project, cfg, best.weights, out, options.parityFrames ?? 3, options.signal);
+  return { out, labelMap, run: runId, step: best.header.step, classes, inputs: model.inputs, outputs: model.outputs, parity, bytes: model.bytes.length };
+}
