@@ -1,4 +1,5 @@
 /** `ksl split`, `ksl export tfrecord`, `ksl export coco`: train/test splits and the files made from them. */
+import { exportCocoLabels } from '../../services/annotate/export-labels';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { KslError } from '../../../src-shared/result';
@@ -127,9 +128,9 @@ export function registerDatasetCommands(program: Command, exportCmd: Command): v
 
   exportCmd
     .command('coco')
-    .description('write one side of a split as COCO ground truth JSON (for pycocotools and other evaluators)')
+    .description('COCO JSON: OUT.json = one side of a split as ground truth (for pycocotools and other evaluators); OUT folder = every labelled frame copied with annotations.json')
     .argument('<project>', 'project folder')
-    .argument('<out>', 'output .json file')
+    .argument('<out>', 'output .json file (a split), or a folder (all labels with their images)')
     .option('--level <L>', 'the level (uses the latest split for it)', levelArg)
     .option('--split <id>', 'use this split instead of the latest', intArg('--split', 1))
     .option('--side <side>', 'test | train | all', 'test')
@@ -138,6 +139,13 @@ export function registerDatasetCommands(program: Command, exportCmd: Command): v
       if (!['test', 'train', 'all'].includes(opts.side)) throw new KslError('INVALID', `--side must be test, train or all (got ${JSON.stringify(opts.side)}).`);
       const p = openProject(dir);
       try {
+        if (!out.toLowerCase().endsWith('.json')) {
+          // labelImg-style export of every labelled frame (issue: export voc|yolo|coco)
+          const r = exportCocoLabels(p, out, { level: opts.level });
+          for (const w of r.warnings) note(opts, `ksl: warning: ${w}`);
+          printResult(opts, r, () => `${r.out}: ${r.images} images, ${r.boxes} boxes, ${r.classes} classes (COCO annotations.json beside the copied images)`);
+          return;
+        }
         const r = exportCocoSplit(p, out, { level: opts.level, splitId: opts.split, side: opts.side });
         for (const w of r.warnings) note(opts, `ksl: warning: ${w}`);
         printResult(opts, r, () => `${r.out}: ${r.images} images, ${r.annotations} annotations, ${r.categories} categories (split ${r.splitId}, ${r.side})`);

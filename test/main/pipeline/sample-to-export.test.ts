@@ -3,6 +3,7 @@
  * spaced words included) → extract with real ffmpeg → ground-truth boxes → split by signer →
  * TFRecord export. Everything through the built `ksl` command, as a user would run it.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ksl } from '../../helpers/cli';
@@ -53,5 +54,16 @@ describe('sample → import → extract → boxes → split → export', () => {
     const ej = exp.json();
     expect(ej.numClasses).toBe(6);
     expect(ej.train.records + ej.test.records).toBe(90);
+
+    // COCO: OUT.json is one side of the split; a folder is every labelled frame with annotations.json
+    const side = ksl(['export', 'coco', project, path.join(root, 'test.json'), '--side', 'test', '--json']);
+    expect(side.code, side.stderr).toBe(0);
+    expect(side.json().images).toBe(sp.test.frames);
+    const all = ksl(['export', 'coco', project, path.join(root, 'coco'), '--json']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.json()).toMatchObject({ format: 'coco', images: 90, boxes: 90, classes: 6 });
+    const doc = JSON.parse(readFileSync(path.join(root, 'coco', 'annotations.json'), 'utf8'));
+    expect(doc.annotations).toHaveLength(90);
+    expect(doc.categories.map((c: { name: string }) => c.name)).toHaveLength(6);
   }, 180_000);
 });
