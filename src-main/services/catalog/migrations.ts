@@ -149,6 +149,40 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'box ids never reused; drop an index UNIQUE(video_id, t) already provides',
+    up(db) {
+      // A plain INTEGER PRIMARY KEY hands the id of a deleted newest box to the next box drawn,
+      // anywhere: an undo history that remembers "box 41" could then touch another frame's box.
+      // AUTOINCREMENT keeps ids unique forever. SQLite cannot add it in place: rebuild the table
+      // (nothing references boxes, so foreign keys stay intact).
+      db.exec(`
+        CREATE TABLE boxes_v3 (
+          id        INTEGER PRIMARY KEY AUTOINCREMENT,
+          frame_id  INTEGER NOT NULL REFERENCES frames(id) ON DELETE CASCADE,
+          word_id   INTEGER REFERENCES words(id) ON DELETE SET NULL,
+          x         REAL NOT NULL,
+          y         REAL NOT NULL,
+          w         REAL NOT NULL CHECK (w >= 0),
+          h         REAL NOT NULL CHECK (h >= 0),
+          difficult INTEGER NOT NULL DEFAULT 0,
+          source    TEXT NOT NULL DEFAULT 'manual'
+                    CHECK (source IN ('manual', 'copied', 'interpolated', 'model', 'imported', 'groundtruth')),
+          verified  INTEGER NOT NULL DEFAULT 0,
+          score     REAL,
+          updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+        INSERT INTO boxes_v3 (id, frame_id, word_id, x, y, w, h, difficult, source, verified, score, updated_at)
+          SELECT id, frame_id, word_id, x, y, w, h, difficult, source, verified, score, updated_at FROM boxes;
+        DROP TABLE boxes;
+        ALTER TABLE boxes_v3 RENAME TO boxes;
+        CREATE INDEX boxes_frame ON boxes(frame_id);
+        CREATE INDEX boxes_word ON boxes(word_id);
+        DROP INDEX IF EXISTS frames_video;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version;

@@ -48,6 +48,33 @@ describe('migrations', () => {
     expect(() => db.prepare("INSERT INTO split_members (split_id, frame_id, side) VALUES (1, 77, 'train')").run()).toThrow(/FOREIGN KEY/);
   });
 
+  it('3 keeps box ids unique forever (no reuse after deleting the newest box) and keeps every box', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, 2);
+    const w = db.prepare("INSERT INTO words (text) VALUES ('경찰')").run().lastInsertRowid;
+    const f = db.prepare("INSERT INTO frames (file, width, height, status) VALUES ('frames/a.jpg', 64, 48, 'labelled')").run().lastInsertRowid;
+    const add = () => db.prepare("INSERT INTO boxes (frame_id, word_id, x, y, w, h, source, verified) VALUES (?, ?, 1, 2, 3, 4, 'manual', 1)").run(f, w).lastInsertRowid;
+    const [a, b] = [add(), add()];
+    // what version 2 did: the newest id comes back after a delete
+    db.prepare('DELETE FROM boxes WHERE id = ?').run(b);
+    expect(add()).toBe(b);
+    expect(migrate(db, 3)).toBe(3);
+    expect(db.prepare('SELECT id, frame_id, word_id, x, y, w, h, source, verified FROM boxes ORDER BY id').all()).toEqual([
+      { id: Number(a), frame_id: Number(f), word_id: Number(w), x: 1, y: 2, w: 3, h: 4, source: 'manual', verified: 1 },
+      { id: Number(b), frame_id: Number(f), word_id: Number(w), x: 1, y: 2, w: 3, h: 4, source: 'manual', verified: 1 },
+    ]);
+    db.prepare('DELETE FROM boxes WHERE id = ?').run(b);
+    expect(Number(add())).toBe(Number(b) + 1);
+    // constraints and cascades survived the rebuild
+    expect(() => db.prepare("INSERT INTO boxes (frame_id, x, y, w, h) VALUES (999, 0, 0, 1, 1)").run()).toThrow(/FOREIGN KEY/);
+    db.prepare('DELETE FROM frames').run();
+    expect(db.prepare('SELECT COUNT(*) FROM boxes').pluck().get()).toBe(0);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").pluck().all();
+    expect(indexes).toEqual(expect.arrayContaining(['boxes_frame', 'boxes_word']));
+    expect(indexes).not.toContain('frames_video');
+  });
+
   it('a failing migration leaves the previous version intact', () => {
     const db = new Database(':memory:');
     migrate(db, 1);

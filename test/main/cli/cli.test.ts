@@ -18,11 +18,11 @@ describe('the ksl command', () => {
     const dir = path.join(tmp(), 'P');
     const init = ksl(['init', dir, '--json']);
     expect(init.code).toBe(0);
-    expect(init.json()).toMatchObject({ schemaVersion: 2 });
+    expect(init.json()).toMatchObject({ schemaVersion: 3 });
     const info = ksl(['info', dir, '--json']);
     expect(info.code).toBe(0);
     const doc = info.json();
-    expect(doc.schemaVersion).toBe(2);
+    expect(doc.schemaVersion).toBe(3);
     expect(doc.counts).toEqual({ words: 0, signers: 0, videos: 0, frames: 0, boxes: 0, labelledFrames: 0 });
     expect(doc.levels).toBeUndefined();
     // one JSON document on stdout, nothing else

@@ -46,7 +46,7 @@ describe('ksl serve', () => {
     const origin = `http://127.0.0.1:${server.port}`;
     const ws = await connect(`ws://127.0.0.1:${server.port}/api`, origin);
     const r = await call(ws, { t: 'req', id: 7, name: 'project.info', args: {} });
-    expect(r).toMatchObject({ t: 'res', id: 7, result: { ok: true, value: { schemaVersion: 2, counts: { words: 0 } } } });
+    expect(r).toMatchObject({ t: 'res', id: 7, result: { ok: true, value: { schemaVersion: 3, counts: { words: 0 } } } });
     ws.close();
   });
 
