@@ -16,7 +16,7 @@ import { EVAL_NMS, nonMaxSuppression } from '../../../src-shared/detector/nms';
 import { KslError } from '../../../src-shared/result';
 import { cocoForSplit } from '../dataset/export-coco';
 import { labelMapItems, type LabelMapEntry } from '../dataset/label-maps';
-import { mulberry32 } from '../../../src-shared/random';
+import { mulberry32, shuffled } from '../../../src-shared/random';
 import { assertNoLeaks, splitForExport } from '../dataset/split';
 import { splitExamples, type SplitExample } from '../dataset/split-examples';
 import { PRETRAINED } from '../detector/pretrained';
@@ -389,7 +389,9 @@ export const trainJob: JobDefinition<TrainParams> = {
     const P = Math.min(FEATURE_POSITIONS, POSITIONS_PER_SAMPLE);
     const nearHands = targets.map((t) => positionsNearObjects(t, A));
     const batchBuf = new Float32Array(B * P * FEATURE_CHANNELS);
-    const order: number[] = [];
+    const allSamples = Array.from({ length: cache.nTrain }, (_, i) => i);
+    let order: number[] = [];
+    let orderEpoch = -1;
     let last = { loss: 0, cls: 0, box: 0, lr: 0 };
     const trainStart = Date.now();
 
@@ -405,15 +407,9 @@ export const trainJob: JobDefinition<TrainParams> = {
         }
         // A seeded permutation per epoch: the same steps see the same batches after a resume.
         const epoch = Math.floor((step * B) / cache.nTrain);
-        if (order.length === 0 || (order as number[] & { epoch?: number }).epoch !== epoch) {
-          const rand = mulberry32(cfg.seed * 7919 + epoch);
-          order.length = 0;
-          for (let i = 0; i < cache.nTrain; i++) order.push(i);
-          for (let i = order.length - 1; i > 0; i--) {
-            const j = Math.floor(rand() * (i + 1));
-            [order[i], order[j]] = [order[j]!, order[i]!];
-          }
-          (order as number[] & { epoch?: number }).epoch = epoch;
+        if (epoch !== orderEpoch) {
+          order = shuffled(allSamples, mulberry32(cfg.seed * 7919 + epoch));
+          orderEpoch = epoch;
         }
         const idx: number[] = [];
         for (let k = 0; k < B; k++) idx.push(order[(step * B + k) % cache.nTrain]!);
