@@ -17,6 +17,7 @@ import type { RunDetail, RunSummary } from './training-types';
 const none = z.object({}).strict();
 
 import { editorRequests, request } from './api-editor';
+import { liveRequests } from './api-live';
 
 export interface AppInfo {
   version: string;
@@ -124,6 +125,7 @@ export type JobStartArgs = z.infer<typeof JobStartArgs>;
 
 export const apiRequests = {
   ...editorRequests,
+  ...liveRequests,
   'app.info': request(none)<AppInfo>(),
   /** The open project's summary; NO_PROJECT when none is open. */
   'project.info': request(none)<ProjectInfo>(),

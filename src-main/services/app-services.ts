@@ -18,6 +18,7 @@ import { latestSplit, makeSplit, splitSigners } from './dataset/split';
 import { getRun, listRuns } from './training/runs-query';
 import { findFfmpeg } from './media/ffmpeg-path';
 import { createEditorHandlers } from './editor-handlers';
+import { createLiveHandlers } from './live-handlers';
 
 export type Emit = <E extends EventName>(name: E, payload: ApiEvents[E]) => void;
 
@@ -63,6 +64,7 @@ export function createAppServices(emit: Emit, door: DoorOptions): AppServices {
 
   const handlers: ApiHandlers = {
     ...createEditorHandlers(need, emit),
+    ...createLiveHandlers(need, emit),
     'app.info': () => {
       let ffmpeg: AppInfo['ffmpeg'];
       try {

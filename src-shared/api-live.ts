@@ -1,0 +1,115 @@
+/**
+ * The live interpreter's part of the API contract (models, one-frame detection, model-assisted
+ * labelling): spread into `apiRequests` in api.ts. Same rules as everywhere: every request has a zod
+ * schema; the main side validates before it touches a model or the disk.
+ *
+ * A frame travels as base64 RGB bytes (3 per pixel, row-major, no padding) at the size the camera gave,
+ * capped at 1280 on the long side by the renderer. The service does the preprocessing itself — the same
+ * stretch to the model's input and the same scaling as training — so every door and the CLI see the same
+ * numbers. Exactly one frame is in flight per window: the Live screen drops camera frames while a request
+ * is pending, it never queues them.
+ */
+import { z } from 'zod';
+import { request } from './api-editor';
+
+/** Where a model comes from: a trained run of this project, or an ONNX file under the project's models/ folder. */
+export type LiveModelSource = 'run' | 'file';
+/**
+ * The output layout the service found in the graph:
+ * - `ksl`: our export (`boxes` [1,N,4] ymin,xmin,ymax,xmax in [0,1]; `scores` [1,N,C] sigmoid; no NMS);
+ * - `tf2onnx`: a TF OD API SavedModel converted with tf2onnx (`detection_boxes` [1,M,4], `detection_scores`
+ *   [1,M], `detection_classes` [1,M] as label-map ids, `num_detections` [1]; NMS already applied in the graph,
+ *   our threshold/NMS/max still apply on top).
+ */
+export type LiveModelFormat = 'ksl' | 'tf2onnx';
+
+export interface LiveModelInfo {
+  /** `run:<runId>` or `file:<path relative to the project>`. */
+  id: string;
+  name: string;
+  source: LiveModelSource;
+  /** Whether the ONNX file exists yet (a run's model.onnx is exported on first load). */
+  ready: boolean;
+  /** Filled once the model has been loaded (or when it is cheap to read). */
+  format?: LiveModelFormat;
+  input?: { width: number; height: number; dtype: 'float32' | 'uint8'; layout: 'NHWC'; scaling: string };
+  classes?: { id: number; name: string }[];
+  /** Test metrics of a run, when known. */
+  metrics?: { AP?: number; AP50?: number };
+  createdAt?: string;
+}
+
+export interface LiveDetection {
+  /** Label-map id (1-based) and display name (the Korean word for runs). */
+  classId: number;
+  label: string;
+  score: number;
+  /** Normalised to the frame: [ymin, xmin, ymax, xmax] in [0,1] (TF OD API order). */
+  box: [number, number, number, number];
+}
+
+export interface LiveDetectResult {
+  detections: LiveDetection[];
+  width: number;
+  height: number;
+  /** Milliseconds spent on the Node side: decode+preprocess, inference, NMS, and all of it. */
+  timing: { preprocessMs: number; inferenceMs: number; nmsMs: number; totalMs: number };
+}
+
+/** The notebook's settings; all adjustable. */
+export const LIVE_DEFAULTS = { threshold: 0.6, iou: 0.6, maxDetections: 5 } as const;
+
+export const LiveModelId = z
+  .string()
+  .max(1100)
+  .regex(/^(run:[A-Za-z0-9_.-]{1,80}|file:[^\0\\]{1,1024})$/, 'a model id from live.models');
+
+export const LiveSettings = z
+  .object({
+    threshold: z.number().min(0).max(1).default(LIVE_DEFAULTS.threshold),
+    iou: z.number().gt(0).max(1).default(LIVE_DEFAULTS.iou),
+    maxDetections: z.number().int().min(1).max(100).default(LIVE_DEFAULTS.maxDetections),
+  })
+  .strict();
+export type LiveSettings = z.infer<typeof LiveSettings>;
+
+/** 1280×1280 RGB as base64 is 6.6 MB; anything longer is refused before decoding. */
+const MAX_RGB_BASE64 = Math.ceil((1280 * 1280 * 3) / 3) * 4;
+
+export const LiveDetectArgs = z
+  .object({
+    modelId: LiveModelId,
+    width: z.number().int().min(8).max(1280),
+    height: z.number().int().min(8).max(1280),
+    rgb: z.string().max(MAX_RGB_BASE64),
+    settings: LiveSettings.optional(),
+  })
+  .strict();
+export type LiveDetectArgs = z.infer<typeof LiveDetectArgs>;
+
+export interface ProposeResult {
+  frames: number;
+  /** Boxes inserted (source 'model', unverified, with the model's score). */
+  boxes: number;
+  /** Frames left alone because they already had boxes or were skipped. */
+  skipped: number;
+}
+
+export const liveRequests = {
+  /** Models the Live screen can pick: trained runs (exported to runs/<id>/model.onnx on first load) and models/*.onnx. */
+  'live.models': request(z.object({}).strict())<LiveModelInfo[]>(),
+  /** Loads (exporting first if needed) a model in the inference worker; answers with its input, format and classes. */
+  'live.load': request(z.object({ modelId: LiveModelId }).strict())<LiveModelInfo>(),
+  /** One camera frame → detections after threshold, class-wise NMS and the max count. */
+  'live.detect': request(LiveDetectArgs)<LiveDetectResult>(),
+  /** Model-assisted labelling: run a model on frames that have no boxes; proposals enter as source 'model'. */
+  'editor.propose': request(
+    z
+      .object({
+        modelId: LiveModelId,
+        frameIds: z.array(z.number().int().positive()).min(1).max(10_000),
+        settings: LiveSettings.optional(),
+      })
+      .strict(),
+  )<ProposeResult>(),
+} as const;
