@@ -1,6 +1,9 @@
-import { useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { parseKioskHash } from './live/live-settings';
 import { DatasetScreen } from './screens/DatasetScreen';
 import { EditorScreen } from './screens/EditorScreen';
+import { KioskScreen } from './screens/KioskScreen';
+import { LiveScreen } from './screens/LiveScreen';
 import { FramesScreen } from './screens/FramesScreen';
 import { ImportScreen } from './screens/ImportScreen';
 import { TrainScreen } from './screens/TrainScreen';
@@ -13,12 +16,38 @@ const SCREENS = [
   ['editor', 'Editor'],
   ['dataset', 'Dataset'],
   ['train', 'Train'],
+  ['live', 'Live'],
 ] as const;
 type Screen = (typeof SCREENS)[number][0];
 
+/** The location hash, kept current: `#kiosk…` is the full-screen kiosk (ksl://app/#kiosk in Electron). */
+function useHash(): string {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const on = () => setHash(location.hash);
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return hash;
+}
+
 export function App({ connection }: { connection: 'open' | 'closed' | 'ipc' }) {
-  const app = useAppInfo();
+  const hash = useHash();
+  const kiosk = parseKioskHash(hash);
   const [screen, setScreen] = useState<Screen>('project');
+  const exitKiosk = useCallback(() => {
+    setScreen('live');
+    // keep the access token (if any) in the fragment: the WebSocket client reads it from there
+    const token = /(?:^#|[&?])token=([A-Za-z0-9_-]+)/.exec(location.hash)?.[1];
+    location.hash = token ? `#token=${token}` : '';
+    if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+  }, []);
+  if (kiosk) return <KioskScreen key={hash} route={kiosk} onExit={exitKiosk} />;
+  return <Studio connection={connection} screen={screen} setScreen={setScreen} />;
+}
+
+function Studio({ connection, screen, setScreen }: { connection: 'open' | 'closed' | 'ipc'; screen: Screen; setScreen: (s: Screen) => void }) {
+  const app = useAppInfo();
   return (
     <div className="app">
       <header className="topbar">
@@ -46,6 +75,7 @@ export function App({ connection }: { connection: 'open' | 'closed' | 'ipc' }) {
         {screen === 'editor' && <EditorScreen />}
         {screen === 'dataset' && <DatasetScreen />}
         {screen === 'train' && <TrainScreen />}
+        {screen === 'live' && <LiveScreen />}
       </main>
     </div>
   );

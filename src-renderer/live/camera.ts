@@ -1,0 +1,116 @@
+/**
+ * The camera: pick a device, open it into a <video>, and keep it open. A track that ends (cable
+ * pulled, device lost, another app took it) or a failed open is retried every few seconds with a
+ * visible status — a kiosk must come back on its own.
+ */
+
+export type CameraStatus =
+  | { state: 'idle' }
+  | { state: 'opening'; attempt: number }
+  | { state: 'live'; label: string; width: number; height: number }
+  | { state: 'retrying'; reason: string; attempt: number; retryAt: number }
+  | { state: 'unsupported'; reason: string };
+
+export const CAMERA_RETRY_MS = 3000;
+
+/** Cameras the browser knows; labels are empty until camera permission has been given once. */
+export async function listCameras(): Promise<MediaDeviceInfo[]> {
+  if (!navigator.mediaDevices?.enumerateDevices) return [];
+  const all = await navigator.mediaDevices.enumerateDevices();
+  return all.filter((d) => d.kind === 'videoinput');
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof DOMException) {
+    if (e.name === 'NotAllowedError') return 'camera permission refused';
+    if (e.name === 'NotFoundError' || e.name === 'OverconstrainedError') return 'no such camera';
+    if (e.name === 'NotReadableError') return 'the camera is busy or was unplugged';
+    return `${e.name}: ${e.message}`;
+  }
+  return String(e);
+}
+
+export class CameraConnection {
+  private stream: MediaStream | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private attempt = 0;
+  private stopped = false;
+  private readonly onDeviceChange = () => {
+    // a camera was plugged in: retry now instead of waiting for the timer
+    if (this.status.state === 'retrying') this.open();
+  };
+  status: CameraStatus = { state: 'idle' };
+
+  constructor(
+    private video: HTMLVideoElement,
+    private deviceId: string | undefined,
+    private onStatus: (s: CameraStatus) => void,
+  ) {}
+
+  start(): void {
+    if (!navigator.mediaDevices?.getUserMedia) {
+      this.set({ state: 'unsupported', reason: 'this browser has no camera access (navigator.mediaDevices is missing; is the page served over http://127.0.0.1 or https?)' });
+      return;
+    }
+    navigator.mediaDevices.addEventListener('devicechange', this.onDeviceChange);
+    this.open();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    navigator.mediaDevices?.removeEventListener('devicechange', this.onDeviceChange);
+    this.release();
+    this.set({ state: 'idle' });
+  }
+
+  private set(s: CameraStatus): void {
+    this.status = s;
+    this.onStatus(s);
+  }
+
+  private release(): void {
+    for (const t of this.stream?.getTracks() ?? []) t.stop();
+    this.stream = null;
+    this.video.srcObject = null;
+  }
+
+  private open(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.attempt++;
+    this.set({ state: 'opening', attempt: this.attempt });
+    const video: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 } };
+    if (this.deviceId) video.deviceId = { exact: this.deviceId };
+    navigator.mediaDevices
+      .getUserMedia({ video, audio: false })
+      .then(async (stream) => {
+        if (this.stopped) {
+          for (const t of stream.getTracks()) t.stop();
+          return;
+        }
+        this.release();
+        this.stream = stream;
+        const track = stream.getVideoTracks()[0]!;
+        track.addEventListener('ended', () => this.lost('the camera stopped (unplugged or taken by another program)'));
+        this.video.srcObject = stream;
+        this.video.muted = true;
+        this.video.playsInline = true;
+        await this.video.play().catch(() => undefined);
+        if (!this.video.videoWidth) await new Promise((r) => this.video.addEventListener('loadedmetadata', r, { once: true }));
+        if (this.stopped || this.stream !== stream) return;
+        this.attempt = 0;
+        this.set({ state: 'live', label: track.label || 'camera', width: this.video.videoWidth, height: this.video.videoHeight });
+      })
+      .catch((e: unknown) => this.lost(describeError(e)));
+  }
+
+  private lost(reason: string): void {
+    if (this.stopped) return;
+    this.release();
+    const retryAt = Date.now() + CAMERA_RETRY_MS;
+    this.set({ state: 'retrying', reason, attempt: this.attempt, retryAt });
+    this.timer = setTimeout(() => this.open(), CAMERA_RETRY_MS);
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * One live session for a screen: camera → frame → live.detect (one in flight) → boxes on the overlay
+ * → interpreter → sentence (and speech). The Live screen and the kiosk both host it; neither holds
+ * any of this logic itself.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { LiveDetection, LiveModelInfo } from '../../src-shared/api-live';
+import { Interpreter, type SaidWord } from '../../src-shared/interpreter';
+import { useApi } from '../api/api-context';
+import { CameraConnection, listCameras, type CameraStatus } from './camera';
+import { DetectLoop, emptyStats, type LoopStats } from './detect-loop';
+import { drawDetections } from './draw-detections';
+import { FrameGrabber } from './frame-grab';
+import { loadLiveSettings, saveLiveSettings, type LiveUiSettings } from './live-settings';
+import { speak, useKoreanVoice } from './speech';
+
+export type ModelState =
+  | { state: 'none' }
+  | { state: 'loading'; id: string }
+  | { state: 'ready'; info: LiveModelInfo }
+  | { state: 'failed'; id: string; message: string };
+
+export interface LiveView {
+  sentence: SaidWord[];
+  /** Leader of the latest answered frame. */
+  current: { label: string; score: number } | null;
+  /** The said word still leading. */
+  held: string | null;
+  detections: LiveDetection[];
+}
+
+export interface LiveSessionOptions {
+  /** Values that override the saved settings (the kiosk's URL hash). */
+  overrides?: Partial<LiveUiSettings>;
+  /** Save changes for next time (the Live screen does; the kiosk does not). */
+  persist: boolean;
+  /** Without a chosen model, load the newest trained run (the kiosk). */
+  autoModel: boolean;
+  /** Font size of the box tags, px (default: from the video's height). */
+  boxFontPx?: number;
+}
+
+/** The newest trained run, else the first model; null when there is none. */
+export function newestModel(models: readonly LiveModelInfo[]): LiveModelInfo | null {
+  const runs = models.filter((m) => m.source === 'run').sort((a, b) => (b.createdAt ?? b.id).localeCompare(a.createdAt ?? a.id));
+  return runs[0] ?? models[0] ?? null;
+}
+
+export function useLiveSession(opts: LiveSessionOptions) {
+  const api = useApi();
+  const [settings, setSettingsState] = useState<LiveUiSettings>(() => ({ ...loadLiveSettings(), ...opts.overrides }));
+  const settingsRef = useRef(settings);
+  settingsRef.current = settings;
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const overlayRef = useRef<HTMLCanvasElement>(null);
+  const [cameraStatus, setCameraStatus] = useState<CameraStatus>({ state: 'idle' });
+  const [cameras, setCameras] = useState<MediaDeviceInfo[]>([]);
+  const [models, setModels] = useState<LiveModelInfo[] | null>(null);
+  const [modelsError, setModelsError] = useState<string | null>(null);
+  const [model, setModel] = useState<ModelState>({ state: 'none' });
+  const modelRef = useRef(model);
+  modelRef.current = model;
+  const [stats, setStats] = useState<LoopStats>(emptyStats());
+  const [detectError, setDetectError] = useState<string | null>(null);
+  const interpreter = useRef(new Interpreter());
+  const [view, setView] = useState<LiveView>({ sentence: [], current: null, held: null, detections: [] });
+  const voice = useKoreanVoice();
+  const voiceRef = useRef(voice);
+  voiceRef.current = voice;
+  const loopRef = useRef<DetectLoop | null>(null);
+
+  const setSettings = useCallback(
+    (patch: Partial<LiveUiSettings>) => {
+      setSettingsState((s) => {
+        const next = { ...s, ...patch };
+        if (opts.persist) saveLiveSettings(next);
+        return next;
+      });
+    },
+    [opts.persist],
+  );
+
+  // interpreter parameters follow the settings (threshold is applied by the service)
+  useEffect(() => {
+    interpreter.current.settings = { ...interpreter.current.settings, k: settings.k, n: settings.n, idleSeconds: settings.idleSeconds, threshold: 0 };
+  }, [settings.k, settings.n, settings.idleSeconds]);
+
+  // models
+  const reloadModels = useCallback(() => {
+    void api.invoke('live.models', {}).then((r) => {
+      if (r.ok) {
+        setModels(r.value);
+        setModelsError(null);
+      } else setModelsError(r.error.message);
+    });
+  }, [api]);
+  useEffect(reloadModels, [reloadModels]);
+
+  // the kiosk picks the newest run when nothing was chosen (or the chosen one is gone)
+  useEffect(() => {
+    if (!opts.autoModel || !models) return;
+    const chosen = settings.modelId && models.some((m) => m.id === settings.modelId);
+    if (!chosen) {
+      const n = newestModel(models);
+      if (n) setSettingsState((s) => ({ ...s, modelId: n.id }));
+    }
+  }, [opts.autoModel, models, settings.modelId]);
+
+  useEffect(() => {
+    const id = settings.modelId;
+    if (!id) {
+      setModel({ state: 'none' });
+      return;
+    }
+    let cancelled = false;
+    setModel({ state: 'loading', id });
+    void api.invoke('live.load', { modelId: id }).then((r) => {
+      if (cancelled) return;
+      if (r.ok) {
+        setModel({ state: 'ready', info: r.value });
+        setModels((ms) => ms?.map((m) => (m.id === r.value.id ? r.value : m)) ?? ms);
+      } else setModel({ state: 'failed', id, message: r.error.message });
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, settings.modelId]);
+
+  // camera
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    const cam = new CameraConnection(video, settings.cameraId ?? undefined, (s) => {
+      setCameraStatus(s);
+      if (s.state === 'live') void listCameras().then(setCameras);
+    });
+    cam.start();
+    void listCameras().then(setCameras);
+    const onChange = () => void listCameras().then(setCameras);
+    navigator.mediaDevices?.addEventListener('devicechange', onChange);
+    return () => {
+      navigator.mediaDevices?.removeEventListener('devicechange', onChange);
+      cam.stop();
+    };
+  }, [settings.cameraId]);
+
+  // the detect loop runs while the camera is live; it reads the model and settings at each send
+  const live = cameraStatus.state === 'live';
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video || !live) return;
+    const grabber = new FrameGrabber();
+    const loop = new DetectLoop({
+      api,
+      video,
+      grab: (v) => grabber.grab(v),
+      target: () => {
+        const m = modelRef.current;
+        if (m.state !== 'ready') return null;
+        const s = settingsRef.current;
+        return { modelId: m.info.id, settings: { threshold: s.threshold, iou: s.iou, maxDetections: s.maxDetections } };
+      },
+      onResult: (r, at) => {
+        setDetectError(null);
+        const step = interpreter.current.push(
+          r.detections.map((d) => ({ label: d.label, score: d.score })),
+          at,
+        );
+        if (overlayRef.current) drawDetections(overlayRef.current, video, r.detections, { fontPx: opts.boxFontPx });
+        if (step.said && settingsRef.current.speech && voiceRef.current.state === 'ok') speak(step.said.word, voiceRef.current.voice);
+        const st = step.state;
+        setView((v) =>
+          v.sentence === st.sentence && v.held === st.held && v.current?.label === st.current?.label && v.detections.length === 0 && r.detections.length === 0
+            ? v
+            : { sentence: st.sentence, current: st.current, held: st.held, detections: r.detections },
+        );
+      },
+      onError: (message) => setDetectError(message),
+    });
+    loopRef.current = loop;
+    loop.start();
+    const t = setInterval(() => setStats({ ...loop.stats }), 250);
+    return () => {
+      clearInterval(t);
+      loop.stop();
+      loopRef.current = null;
+      if (overlayRef.current) overlayRef.current.getContext('2d')?.clearRect(0, 0, overlayRef.current.width, overlayRef.current.height);
+    };
+  }, [api, live, opts.boxFontPx]);
+
+  // idle reset also when no frames come at all (camera lost, model loading)
+  useEffect(() => {
+    const t = setInterval(() => {
+      const r = interpreter.current.tick(performance.now());
+      if (r.idleReset) setView({ sentence: [], current: null, held: null, detections: [] });
+    }, 500);
+    return () => clearInterval(t);
+  }, []);
+
+  const clear = useCallback(() => {
+    interpreter.current.clear(performance.now());
+    setView({ sentence: [], current: null, held: null, detections: [] });
+  }, []);
+
+  return { settings, setSettings, videoRef, overlayRef, cameraStatus, cameras, models, modelsError, reloadModels, model, stats, detectError, view, clear, voice };
+}
+
+export type LiveSession = ReturnType<typeof useLiveSession>;
