@@ -1,4 +1,4 @@
-// Builds everything a user runs: the Node side (CLI, web server, Electron main + preload) with
+// Builds everything a user runs: the Node side (CLI, web server, Electron main + preload + services host) with
 // esbuild into dist/main, and the React UI with Vite into dist/renderer. `npm ci` runs this
 // through the prepare script, so `npx ksl` works right after install.
 import { build } from 'esbuild';
@@ -22,6 +22,8 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: { cli: 'src-main/cli/main.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' } }),
   build({ ...common, entryPoints: { 'electron-main': 'src-main/electron/main.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
+  // The services (catalog, jobs, training, inference) run in an Electron utilityProcess, off the main thread.
+  build({ ...common, entryPoints: { 'services-host': 'src-main/electron/services-host.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
   // A sandboxed preload can require only 'electron' (and a few polyfills): bundle the contract in.
   build({ ...common, packages: undefined, entryPoints: { preload: 'src-main/electron/preload.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
 ]);

@@ -21,6 +21,8 @@ export function hardenedWebPreferences(preload: string): NonNullable<BrowserWind
 /** The app's own origin: the UI is served from ksl://app/, frames from ksl://project/. */
 export const APP_ORIGIN = 'ksl://app';
 export const UI_URL = `${APP_ORIGIN}/index.html`;
+/** The kiosk route of the same UI (full screen, live interpreter only). */
+export const KIOSK_URL = `${APP_ORIGIN}/#kiosk`;
 
 export const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' ksl: data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
