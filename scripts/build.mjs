@@ -21,6 +21,8 @@ const common = {
 };
 await Promise.all([
   build({ ...common, entryPoints: { cli: 'src-main/cli/main.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' } }),
+  // Live inference runs in a worker thread of its own (src-main/services/inference/inference-service.ts finds it here).
+  build({ ...common, entryPoints: { 'inference-worker': 'src-main/services/inference/inference-worker.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' } }),
   build({ ...common, entryPoints: { 'electron-main': 'src-main/electron/main.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
   // The services (catalog, jobs, training, inference) run in an Electron utilityProcess, off the main thread.
   build({ ...common, entryPoints: { 'services-host': 'src-main/electron/services-host.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' }, external: ['electron'] }),

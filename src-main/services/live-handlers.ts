@@ -1,20 +1,117 @@
 /**
  * Handlers for the live interpreter's requests (src-shared/api-live.ts); spread into app-services.
- * PLACEHOLDER: replaced by the inference service wiring (src-main/services/inference/).
+ * Models are listed and located in this thread (model-catalog.ts); they are loaded, and every frame is
+ * preprocessed, run and suppressed, in the inference worker (inference/inference-service.ts), so a
+ * camera at 30 fps never stalls the IPC, the web server or the catalog.
  */
+import { statSync } from 'node:fs';
 import type { ApiHandlers } from '../../src-shared/api';
+import type { LiveDetectResult, LiveModelInfo } from '../../src-shared/api-live';
 import { KslError } from '../../src-shared/result';
 import type { Emit } from './app-services';
 import type { Project } from './catalog/project';
+import type { DetectorInfo } from './inference/detector';
+import { InferenceService } from './inference/inference-service';
+import { ensureRunModel, listModels, locateModel } from './inference/model-catalog';
+import { proposeBoxes } from './inference/propose';
 import type { JobManager } from './jobs/job-manager';
 
 type LiveRequestName = 'live.models' | 'live.load' | 'live.detect' | 'editor.propose';
 type LiveHandlers = Pick<ApiHandlers, LiveRequestName>;
 
-export function createLiveHandlers(need: () => { project: Project; jobs: JobManager }, _emit: Emit): LiveHandlers {
-  const todo = (): never => {
-    need();
-    throw new KslError('UNAVAILABLE', 'The live interpreter is not built yet.');
+interface Loaded {
+  key: string;
+  info: DetectorInfo;
+  projectDir: string;
+}
+
+function toModelInfo(base: LiveModelInfo | undefined, id: string, info: DetectorInfo): LiveModelInfo {
+  return {
+    ...(base ?? { id, name: id.replace(/^(run|file):/, ''), source: id.startsWith('run:') ? 'run' : 'file' }),
+    id,
+    ready: true,
+    format: info.format,
+    input: { width: info.input.width, height: info.input.height, dtype: info.input.dtype, layout: 'NHWC', scaling: info.input.scaling },
+    classes: info.classes,
   };
-  return { 'live.models': todo, 'live.load': todo, 'live.detect': todo, 'editor.propose': todo };
+}
+
+export function createLiveHandlers(need: () => { project: Project; jobs: JobManager }, emit: Emit): LiveHandlers {
+  const inference = new InferenceService();
+  const loaded = new Map<string, Loaded>();
+  const loading = new Map<string, Promise<Loaded>>();
+
+  const load = async (project: Project, modelId: string): Promise<Loaded> => {
+    const loc = locateModel(project, modelId);
+    await ensureRunModel(project, loc);
+    // The key changes when the file does (a re-export after more training), so a stale session is never used.
+    const key = `${loc.file}@${statSync(loc.file).mtimeMs}`;
+    const have = loaded.get(modelId);
+    if (have && have.key === key) return have;
+    if (have) void inference.unload(have.key).catch(() => {});
+    const info = await inference.load(key, loc.file, { labelMap: loc.labelMap ?? undefined });
+    const l = { key, info, projectDir: project.dir };
+    loaded.set(modelId, l);
+    return l;
+  };
+  /** One load per model at a time; a detect for a model already loaded in this project skips the disk. */
+  const ensure = (project: Project, modelId: string, reuse: boolean): Promise<Loaded> => {
+    const have = loaded.get(modelId);
+    if (reuse && have && have.projectDir === project.dir) return Promise.resolve(have);
+    let p = loading.get(modelId);
+    if (!p) {
+      p = load(project, modelId).finally(() => loading.delete(modelId));
+      loading.set(modelId, p);
+    }
+    return p;
+  };
+
+  return {
+    'live.models': () => listModels(need().project),
+    'live.load': async ({ modelId }) => {
+      const { project } = need();
+      const l = await ensure(project, modelId, false);
+      const base = listModels(project).find((m) => m.id === modelId);
+      return toModelInfo(base, modelId, l.info);
+    },
+    'live.detect': async ({ modelId, width, height, rgb, settings }): Promise<LiveDetectResult> => {
+      const { project } = need();
+      const l = await ensure(project, modelId, true);
+      const t1 = performance.now();
+      const bytes = Buffer.from(rgb, 'base64');
+      const expected = width * height * 3;
+      if (bytes.length !== expected) {
+        throw new KslError(
+          'INVALID',
+          `live.detect: rgb decodes to ${bytes.length} bytes, but a ${width}×${height} frame needs ${expected} (width × height × 3: RGB, one byte per channel, no alpha, no row padding). Send the frame's RGB bytes base64-encoded, and its real width and height.`,
+          { field: 'rgb', bytes: bytes.length, expected },
+        );
+      }
+      const t2 = performance.now();
+      const r = await inference.detect(l.key, bytes, width, height, settings);
+      const totalMs = performance.now() - t1;
+      return {
+        detections: r.detections,
+        width,
+        height,
+        timing: { preprocessMs: t2 - t1 + r.timing.preprocessMs, inferenceMs: r.timing.inferenceMs, nmsMs: r.timing.nmsMs, totalMs },
+      };
+    },
+    'editor.propose': async ({ modelId, frameIds, settings }) => {
+      const { project } = need();
+      const l = await ensure(project, modelId, true);
+      const r = await proposeBoxes(
+        project,
+        {
+          input: l.info.input.dynamic ? null : { width: l.info.input.width, height: l.info.input.height },
+          labelMap: l.info.labelMap,
+          detect: (rgb, w, h, s) => inference.detect(l.key, rgb, w, h, s),
+        },
+        frameIds,
+        settings,
+      );
+      if (r.boxes > 0) emit('catalog.changed', { tables: ['frames', 'boxes'] });
+      return r;
+    },
+  };
 }

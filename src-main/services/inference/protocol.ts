@@ -1,0 +1,13 @@
+/** Messages between the inference service (main thread) and its worker (inference-worker.ts). */
+import type { LiveDetection, LiveSettings } from '../../../src-shared/api-live';
+import type { ApiError } from '../../../src-shared/result';
+import type { DetectorInfo, DetectorOptions, DetectTiming } from './detector';
+
+export type WorkerRequest =
+  | { id: number; op: 'load'; key: string; file: string; options: DetectorOptions }
+  | { id: number; op: 'detect'; key: string; rgb: Uint8Array; width: number; height: number; settings?: Partial<LiveSettings> }
+  | { id: number; op: 'unload'; key: string };
+
+export type WorkerReply =
+  | { id: number; ok: true; value: DetectorInfo | { detections: LiveDetection[]; timing: DetectTiming } | null }
+  | { id: number; ok: false; error: ApiError };

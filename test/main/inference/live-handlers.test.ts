@@ -1,0 +1,139 @@
+/**
+ * live.models / live.load / live.detect over the in-memory transport (the same host and JSON wire as the
+ * WebSocket door) on a real trained run: exported on first load, run in the inference worker with
+ * onnxruntime-node, thresholded and suppressed. Also the errors a Live screen has to show.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Api } from '../../../src-shared/api';
+import { openProject } from '../../../src-main/services/catalog/project';
+import { openDetector } from '../../../src-main/services/inference/detector';
+import { memoryApi } from '../../helpers/memory-transport';
+import { trainedProject } from './trained-project';
+
+const value = <T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T => {
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value;
+};
+
+/** A project frame decoded by ffmpeg to raw RGB at w×h (what a camera or the CLI would hand over). */
+function rgbOf(file: string, w: number, h: number): Buffer {
+  return execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', file, '-vf', `scale=${w}:${h}:flags=bilinear,format=rgb24`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { maxBuffer: 64 << 20 });
+}
+
+describe('live.models, live.load and live.detect', () => {
+  let root: string;
+  let projectDir: string;
+  let runId: string;
+  let api: Api;
+  let frameFile: string;
+  let frameSize: { w: number; h: number };
+  beforeAll(async () => {
+    ({ root, projectDir, runId } = await trainedProject('ksl-live-'));
+    const m = memoryApi({ door: 'web', servedDir: projectDir });
+    m.services.open(projectDir);
+    api = m.api;
+    const p = m.services.current()!.project;
+    const f = p.db.prepare('SELECT file, width, height FROM frames ORDER BY id LIMIT 1').get() as { file: string; width: number; height: number };
+    frameFile = path.join(projectDir, f.file);
+    frameSize = { w: f.width, h: f.height };
+  }, 240_000);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('lists the trained run, exports it on first load, and describes it', async () => {
+    const models = value(await api.invoke('live.models', {}));
+    const run = models.find((m) => m.id === `run:${runId}`);
+    expect(run).toMatchObject({ source: 'run', ready: false, format: 'ksl' });
+    expect(run!.classes!.map((c) => c.id)).toEqual([1, 2]);
+    // Display names are the words as the catalog holds them (NFC).
+    const p = openProject(projectDir);
+    try {
+      const texts = (p.db.prepare('SELECT text FROM words').pluck().all() as string[]).map((t) => t.normalize('NFC'));
+      expect(run!.classes!.every((c) => texts.includes(c.name))).toBe(true);
+    } finally {
+      p.close();
+    }
+
+    const info = value(await api.invoke('live.load', { modelId: `run:${runId}` }));
+    expect(existsSync(path.join(projectDir, 'runs', runId, 'model.onnx'))).toBe(true);
+    expect(existsSync(path.join(projectDir, 'runs', runId, 'label_map.pbtxt'))).toBe(true);
+    expect(info).toMatchObject({ id: `run:${runId}`, ready: true, format: 'ksl', input: { width: 320, height: 320, dtype: 'float32', layout: 'NHWC' } });
+    expect(info.classes).toEqual(run!.classes);
+    expect(value(await api.invoke('live.models', {})).find((m) => m.id === `run:${runId}`)!.ready).toBe(true);
+  }, 120_000);
+
+  it('detects on a camera-sized frame with the threshold, NMS and max applied, like the training decode path', async () => {
+    const { w, h } = frameSize;
+    const rgb = rgbOf(frameFile, w, h);
+    const modelId = `run:${runId}`;
+    const all = value(await api.invoke('live.detect', { modelId, width: w, height: h, rgb: rgb.toString('base64'), settings: { threshold: 0, iou: 0.6, maxDetections: 5 } }));
+    expect(all.width).toBe(w);
+    expect(all.detections).toHaveLength(5);
+    for (const d of all.detections) {
+      expect([1, 2]).toContain(d.classId);
+      expect(d.box.every((v) => v >= 0 && v <= 1)).toBe(true);
+      expect(d.box[2]).toBeGreaterThanOrEqual(d.box[0]);
+    }
+    const scores = all.detections.map((d) => d.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    expect(all.timing.totalMs).toBeGreaterThan(0);
+    expect(all.timing.inferenceMs).toBeGreaterThan(0);
+
+    // The same RGB frame stretched to 320×320 by ffmpeg's bilinear scale (the filter training and evaluation
+    // decode with) and run in this thread: the service's own resize must give the same detections.
+    const ref = await openDetector(path.join(projectDir, 'runs', runId, 'model.onnx'));
+    try {
+      const scaled = execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${w}x${h}`, '-i', 'pipe:0', '-vf', 'scale=320:320:flags=bilinear', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { input: rgb });
+      const r = await ref.detect(new Uint8Array(scaled), 320, 320, { threshold: 0, maxDetections: 5 });
+      // Near-equal scores may swap places; the best detection and the score curve must agree.
+      const [a, b] = [r.detections[0]!, all.detections[0]!];
+      expect(b.classId).toBe(a.classId);
+      expect(Math.abs(a.score - b.score)).toBeLessThan(0.02);
+      for (let k = 0; k < 4; k++) expect(Math.abs(a.box[k]! - b.box[k]!)).toBeLessThan(0.01);
+      for (const [i, d] of r.detections.entries()) expect(Math.abs(d.score - all.detections[i]!.score)).toBeLessThan(0.02);
+    } finally {
+      await ref.close();
+    }
+
+    // A threshold above every score leaves nothing; a max of 2 keeps the best 2.
+    const top = scores[0]!;
+    const none = value(await api.invoke('live.detect', { modelId, width: w, height: h, rgb: rgb.toString('base64'), settings: { threshold: Math.min(1, top + 1e-3), iou: 0.6, maxDetections: 5 } }));
+    expect(none.detections).toEqual([]);
+    const two = value(await api.invoke('live.detect', { modelId, width: w, height: h, rgb: rgb.toString('base64'), settings: { threshold: 0, iou: 0.6, maxDetections: 2 } }));
+    expect(two.detections).toEqual(all.detections.slice(0, 2));
+    // Defaults (the notebook's 0.6 / 0.6 / 5) when no settings are sent.
+    const defaults = value(await api.invoke('live.detect', { modelId, width: w, height: h, rgb: rgb.toString('base64') }));
+    expect(defaults.detections).toEqual(all.detections.filter((d) => d.score >= 0.6));
+  }, 60_000);
+
+  it('says clearly when the frame bytes do not match its size, or the model is not there', async () => {
+    const modelId = `run:${runId}`;
+    const short = await api.invoke('live.detect', { modelId, width: 64, height: 48, rgb: Buffer.alloc(64 * 48 * 4).toString('base64') });
+    expect(short.ok).toBe(false);
+    if (!short.ok) {
+      expect(short.error.code).toBe('INVALID');
+      expect(short.error.message).toContain('12288 bytes');
+      expect(short.error.message).toContain('9216');
+      expect(short.error.message).toMatch(/width × height × 3/);
+    }
+    expect(await api.invoke('live.load', { modelId: 'run:no-such-run' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await api.invoke('live.load', { modelId: 'file:../../etc/model.onnx' })).toMatchObject({ ok: false, error: { code: 'OUTSIDE_PROJECT' } });
+    // A symlink under models/ that points out of the project is neither listed nor loadable.
+    const outside = path.join(root, 'outside');
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(path.join(outside, 'x.onnx'), 'not a model');
+    writeFileSync(path.join(outside, 'label_map.pbtxt'), "item { id: 1 name: 'a' }\n");
+    mkdirSync(path.join(projectDir, 'models'), { recursive: true });
+    symlinkSync(outside, path.join(projectDir, 'models', 'elsewhere'));
+    expect(value(await api.invoke('live.models', {})).some((m) => m.id.includes('elsewhere'))).toBe(false);
+    expect(await api.invoke('live.load', { modelId: 'file:models/elsewhere/x.onnx' })).toMatchObject({ ok: false, error: { code: 'OUTSIDE_PROJECT' } });
+    // Not an ONNX file at all: named in the error.
+    writeFileSync(path.join(projectDir, 'models', 'broken.onnx'), 'not a model');
+    writeFileSync(path.join(projectDir, 'models', 'label_map.pbtxt'), "item { id: 1 name: 'a' }\n");
+    const broken = await api.invoke('live.load', { modelId: 'file:models/broken.onnx' });
+    expect(broken).toMatchObject({ ok: false, error: { code: 'INVALID' } });
+    if (!broken.ok) expect(broken.error.message).toContain('broken.onnx');
+  }, 60_000);
+});
