@@ -21,26 +21,39 @@ export function frameSize(width: number, height: number, maxSide = MAX_FRAME_SID
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
-const ascii = new TextDecoder('ascii');
+/** Two base64 characters per 12 bits, as one little-endian 16-bit word: one lookup for two characters. */
+const PAIRS = new Uint16Array(4096);
+for (let i = 0; i < 4096; i++) PAIRS[i] = ALPHABET.charCodeAt(i >> 6) | (ALPHABET.charCodeAt(i & 63) << 8);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+// UTF-8 decoding has an ASCII fast path; 'ascii' (windows-1252) and 'latin1' are 2× slower in V8
+const utf8 = new TextDecoder();
 
 /**
  * RGBA pixels → base64 of their RGB bytes in one pass. Three RGB bytes are exactly four base64
  * characters, so each pixel encodes on its own and there is never padding — no intermediate RGB
- * buffer and no 1 MB binary string for btoa (about 3 ms for 640×480 instead of ~15).
+ * buffer and no 1 MB binary string for btoa (several times faster than String.fromCharCode + btoa).
  */
 export function rgbaToRgbBase64(rgba: Uint8ClampedArray | Uint8Array, pixels: number): string {
+  if (!LITTLE_ENDIAN) return rgbaToRgbBase64Bytewise(rgba, pixels);
+  const out = new Uint16Array(pixels * 2);
+  for (let p = 0, i = 0, o = 0; p < pixels; p++, i += 4, o += 2) {
+    const v = (rgba[i]! << 16) | (rgba[i + 1]! << 8) | rgba[i + 2]!;
+    out[o] = PAIRS[v >> 12]!;
+    out[o + 1] = PAIRS[v & 4095]!;
+  }
+  return utf8.decode(out);
+}
+
+function rgbaToRgbBase64Bytewise(rgba: Uint8ClampedArray | Uint8Array, pixels: number): string {
   const out = new Uint8Array(pixels * 4);
   for (let p = 0, i = 0, o = 0; p < pixels; p++, i += 4, o += 4) {
-    const r = rgba[i]!;
-    const g = rgba[i + 1]!;
-    const b = rgba[i + 2]!;
-    out[o] = CODES[r >> 2]!;
-    out[o + 1] = CODES[((r & 3) << 4) | (g >> 4)]!;
-    out[o + 2] = CODES[((g & 15) << 2) | (b >> 6)]!;
-    out[o + 3] = CODES[b & 63]!;
+    const v = (rgba[i]! << 16) | (rgba[i + 1]! << 8) | rgba[i + 2]!;
+    out[o] = ALPHABET.charCodeAt(v >> 18);
+    out[o + 1] = ALPHABET.charCodeAt((v >> 12) & 63);
+    out[o + 2] = ALPHABET.charCodeAt((v >> 6) & 63);
+    out[o + 3] = ALPHABET.charCodeAt(v & 63);
   }
-  return ascii.decode(out);
+  return utf8.decode(out);
 }
 
 /** One reusable canvas; `grab` draws the video into it and reads the pixels back. */

@@ -1,0 +1,110 @@
+/**
+ * The live loop against a fake camera and a fake service whose answers the test releases by hand:
+ * never more than one request in flight, frames that arrive meanwhile are dropped (the newest one
+ * is sent as soon as the answer comes), nothing is queued.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Api } from '../../../src-shared/api';
+import type { LiveDetectResult } from '../../../src-shared/api-live';
+import type { Result } from '../../../src-shared/result';
+import { DetectLoop } from '../../../src-renderer/live/detect-loop';
+
+function fakeCamera() {
+  let cbs: (() => void)[] = [];
+  let frame = 0;
+  const video = {
+    requestVideoFrameCallback(cb: () => void) {
+      cbs.push(cb);
+      return cbs.length;
+    },
+    cancelVideoFrameCallback() {
+      cbs = [];
+    },
+  };
+  return {
+    video: video as unknown as HTMLVideoElement,
+    /** A new camera frame arrives. */
+    tick() {
+      frame++;
+      const run = cbs;
+      cbs = [];
+      for (const cb of run) cb();
+    },
+    get frame() {
+      return frame;
+    },
+  };
+}
+
+function fakeService() {
+  const pending: { args: { width: number; rgb: string }; resolve: (r: Result<LiveDetectResult>) => void }[] = [];
+  const api = {
+    invoke: (name: string, args: { width: number; rgb: string }) => {
+      expect(name).toBe('live.detect');
+      return new Promise((resolve) => pending.push({ args, resolve }));
+    },
+    on: () => () => {},
+  } as unknown as Api;
+  const answer = async () => {
+    const p = pending.shift()!;
+    p.resolve({ ok: true, value: { detections: [{ classId: 1, label: '안녕하세요', score: 0.9, box: [0, 0, 1, 1] }], width: 8, height: 8, timing: { preprocessMs: 1, inferenceMs: 2, nmsMs: 0, totalMs: 3 } } });
+    await new Promise((r) => setTimeout(r, 0));
+  };
+  return { api, pending, answer };
+}
+
+describe('detect loop', () => {
+  it('keeps exactly one frame in flight and sends the newest frame when the answer comes', async () => {
+    const cam = fakeCamera();
+    const svc = fakeService();
+    const results: number[] = [];
+    const loop = new DetectLoop({
+      api: svc.api,
+      video: cam.video,
+      grab: () => ({ width: 8, height: 8, rgb: `frame-${cam.frame}` }),
+      target: () => ({ modelId: 'run:x', settings: { threshold: 0.5, iou: 0.6, maxDetections: 5 } }),
+      onResult: (r) => results.push(r.detections.length),
+      onError: (m) => {
+        throw new Error(m);
+      },
+    });
+    loop.start();
+    cam.tick(); // frame 1 → sent
+    expect(svc.pending.map((p) => p.args.rgb)).toEqual(['frame-1']);
+    cam.tick(); // frame 2 waits (replaces nothing)
+    cam.tick(); // frame 3 replaces frame 2: one dropped
+    cam.tick(); // frame 4 replaces frame 3
+    expect(svc.pending).toHaveLength(1);
+    expect(loop.stats).toMatchObject({ sent: 1, inFlight: 1, dropped: 2 });
+    await svc.answer(); // answer → the newest frame (4) goes at once
+    expect(svc.pending.map((p) => p.args.rgb)).toEqual(['frame-4']);
+    expect(loop.stats).toMatchObject({ sent: 2, answered: 1, inFlight: 1, maxInFlight: 1 });
+    await svc.answer(); // nothing new arrived: nothing is sent until the next camera frame
+    expect(svc.pending).toHaveLength(0);
+    expect(loop.stats.inFlight).toBe(0);
+    cam.tick();
+    expect(svc.pending.map((p) => p.args.rgb)).toEqual(['frame-5']);
+    for (let i = 0; i < 50; i++) cam.tick();
+    expect(svc.pending).toHaveLength(1);
+    await svc.answer();
+    expect(loop.stats.maxInFlight).toBe(1);
+    expect(results).toEqual([1, 1, 1]);
+    expect(loop.stats.service?.totalMs).toBe(3);
+    loop.stop();
+    await svc.answer();
+    cam.tick();
+    expect(svc.pending).toHaveLength(0); // stopped: nothing more is sent
+  });
+
+  it('sends nothing while no model is ready', () => {
+    const cam = fakeCamera();
+    const svc = fakeService();
+    const loop = new DetectLoop({ api: svc.api, video: cam.video, grab: () => ({ width: 8, height: 8, rgb: 'x' }), target: () => null, onResult: () => {}, onError: () => {} });
+    loop.start();
+    cam.tick();
+    cam.tick();
+    expect(svc.pending).toHaveLength(0);
+    expect(loop.stats.sent).toBe(0);
+    loop.stop();
+  });
+});

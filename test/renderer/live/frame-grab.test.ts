@@ -1,0 +1,51 @@
+/** The frame the contract wants: RGB base64 at the camera size capped at 1280 on the long side. */
+import { describe, expect, it } from 'vitest';
+import { frameSize, rgbaToRgbBase64 } from '../../../src-renderer/live/frame-grab';
+
+describe('frame grab', () => {
+  it('keeps the camera size up to 1280 and scales longer frames with the aspect kept', () => {
+    expect(frameSize(640, 480)).toEqual({ width: 640, height: 480 });
+    expect(frameSize(1280, 720)).toEqual({ width: 1280, height: 720 });
+    expect(frameSize(1920, 1080)).toEqual({ width: 1280, height: 720 });
+    expect(frameSize(1080, 1920)).toEqual({ width: 720, height: 1280 });
+    expect(frameSize(4000, 10)).toEqual({ width: 1280, height: 8 });
+  });
+
+  it('strips alpha and encodes exactly what Buffer encodes for the RGB bytes', () => {
+    const pixels = 997; // odd count: no padding is ever needed (3 bytes → 4 characters)
+    const rgba = new Uint8ClampedArray(pixels * 4);
+    for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 73 + 11) % 256;
+    const rgb = Buffer.alloc(pixels * 3);
+    for (let p = 0; p < pixels; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = rgba[p * 4 + c]!;
+    const b64 = rgbaToRgbBase64(rgba, pixels);
+    expect(b64).toBe(rgb.toString('base64'));
+    expect(Buffer.from(b64, 'base64').length).toBe(pixels * 3);
+  });
+
+  it('encodes 640×480 several times faster than String.fromCharCode + btoa', () => {
+    const pixels = 640 * 480;
+    const rgba = new Uint8ClampedArray(pixels * 4);
+    for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 31) & 255;
+    const viaBtoa = () => {
+      const rgb = new Uint8Array(pixels * 3);
+      for (let p = 0; p < pixels; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = rgba[p * 4 + c]!;
+      let s = '';
+      for (let i = 0; i < rgb.length; i += 0x8000) s += String.fromCharCode(...rgb.subarray(i, i + 0x8000));
+      return btoa(s);
+    };
+    const best = (f: () => string) => {
+      let ms = Infinity;
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        f();
+        ms = Math.min(ms, performance.now() - t0);
+      }
+      return ms;
+    };
+    expect(rgbaToRgbBase64(rgba, pixels)).toBe(viaBtoa());
+    // measured side by side, so a loaded machine slows both: ~5 ms against ~30 on an idle core
+    const ours = best(() => rgbaToRgbBase64(rgba, pixels));
+    const theirs = best(viaBtoa);
+    expect(ours * 2).toBeLessThan(theirs);
+  });
+});
