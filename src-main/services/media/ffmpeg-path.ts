@@ -7,6 +7,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { KslError } from '../../../src-shared/result';
+import { unpackedPath } from '../fs/unpacked-path';
 
 export interface ToolPath {
   path: string;
@@ -33,8 +34,8 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-/** Inside a packaged app binaries live in app.asar.unpacked (electron-builder's asarUnpack). */
-export const unpackedPath = (p: string): string => p.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
+/** Inside a packaged app ffmpeg-static's binary lives in app.asar.unpacked (electron-builder's asarUnpack): spawn that copy. */
+export { unpackedPath };
 
 function fromFfmpegStatic(): string | undefined {
   try {

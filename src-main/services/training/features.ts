@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { KslError } from '../../../src-shared/result';
+import { unpackedPath } from '../fs/unpacked-path';
 import { createOnnxFeatureExtractor, loadPretrainedGraph, pretrainedBackboneOnnx, PRETRAINED } from '../detector/pretrained';
 
 export const FEATURE_CHANNELS = 128;
@@ -52,7 +53,8 @@ async function createWasmExtractor(): Promise<FeatureExtractor> {
   const tf = await import('@tensorflow/tfjs');
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const converter = await import('@tensorflow/tfjs-converter');
-  wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep);
+  // In a packaged app the .wasm files are unpacked from app.asar (electron-builder.yml asarUnpack).
+  wasm.setWasmPaths(unpackedPath(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))) + path.sep);
   if (!(await tf.setBackend('wasm'))) throw new KslError('UNAVAILABLE', 'TensorFlow.js wasm backend failed to start.');
   const { modelJson, weightData } = loadPretrainedGraph();
   const model = await converter.loadGraphModel({
