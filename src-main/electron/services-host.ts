@@ -7,6 +7,7 @@
  * folder dialogs are shown by main on request, and every change of the open project is reported
  * so that main's ksl:// protocol serves images from that folder only.
  */
+import Module from 'node:module';
 import { createApiHost } from '../../src-shared/api-host';
 import { fail, ok, toApiError } from '../../src-shared/result';
 import { createAppServices } from '../services/app-services';
@@ -95,6 +96,25 @@ export function serveHost(port: HostPort): void {
   post({ t: 'ready', pid: process.pid });
 }
 
+/**
+ * `npm start` only: node_modules keeps better-sqlite3 built for Node (the CLI and the tests need it),
+ * so scripts/start.mjs builds a copy for Electron's ABI beside it and names it here. better-sqlite3
+ * loads its addon lazily (on the first `new Database`), so redirecting the resolution now is early
+ * enough. A packaged app never sets this: electron-builder rebuilt node_modules for Electron.
+ */
+export function useElectronSqlite(addon: string | undefined): void {
+  if (!addon) return;
+  const M = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const resolve = M._resolveFilename;
+  M._resolveFilename = function (request, ...rest) {
+    if (typeof request === 'string' && /[\\/]better-sqlite3[\\/]build[\\/].*better_sqlite3\.node$/.test(request)) return addon;
+    return resolve.call(this, request, ...rest);
+  };
+}
+
 // Electron gives a utilityProcess `process.parentPort`; anywhere else this module only exports.
 const parentPort = (process as unknown as { parentPort?: HostPort }).parentPort;
-if (parentPort) serveHost(parentPort);
+if (parentPort) {
+  useElectronSqlite(process.env.KSL_ELECTRON_SQLITE_ADDON);
+  serveHost(parentPort);
+}
