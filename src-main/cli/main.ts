@@ -12,6 +12,7 @@ import { registerCocoEvalCommand } from './commands/coco-eval';
 import { registerAnnotateCommands } from './commands/annotate';
 import { registerExportOnnxCommand } from './commands/export-onnx';
 import { registerEvalCommands, registerTrainCommands } from './commands/train';
+import { registerDetectCommand } from './commands/detect';
 
 export function buildProgram(): Command {
   const program = new Command('ksl')
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerTrainCommands(program);
   registerEvalCommands(program);
   registerCocoEvalCommand(program);
+  registerDetectCommand(program);
   registerJobCommands(program);
   registerServeCommand(program);
   return program;
