@@ -205,7 +205,7 @@ function BoxShape(props: {
   const cls = ['box', `src-${source}`, selected ? 'selected' : '', hovered ? 'hovered' : '', rec && !rec.verified && source !== 'manual' ? 'unverified' : '', rec?.difficult ? 'difficult' : '']
     .filter(Boolean)
     .join(' ');
-  const tags = [source !== 'manual' ? source : '', rec?.difficult ? 'difficult' : '', truncated(box, props.image.width, props.image.height) ? 'truncated' : ''].filter(Boolean);
+  const tags = [source === 'model' && rec?.score !== null && rec?.score !== undefined ? `model ${rec.score.toFixed(2)}${rec.verified ? '' : ' ?'}` : source !== 'manual' ? source : '', rec?.difficult ? 'difficult' : '', truncated(box, props.image.width, props.image.height) ? 'truncated' : ''].filter(Boolean);
   return (
     <g className={cls} data-testid="box" data-box-id={box.id} data-word-id={box.wordId ?? ''} data-source={source} data-rect={`${box.x},${box.y},${box.w},${box.h}`}>
       <rect x={r.x} y={r.y} width={r.width} height={r.height} />

@@ -3,7 +3,8 @@
  * skip), the bulk tools (copy to the next N frames, interpolate the video), undo/redo, label QA and the
  * labelImg folder import. Every button does what a key does, or one request; none keeps anything unsaved.
  */
-import { useState, useSyncExternalStore, type MouseEvent } from 'react';
+import { useEffect, useState, useSyncExternalStore, type MouseEvent } from 'react';
+import type { LiveModelInfo } from '../../src-shared/api-live';
 import type { ImportVocResult, QaReport } from '../../src-shared/api-editor';
 import { useSessionView, type EditorSession } from './editor-session';
 
@@ -142,6 +143,8 @@ export function EditorSidePanel({ session }: { session: EditorSession }) {
         </button>
       </section>
 
+      <ProposeSection session={session} />
+
       <section>
         <h3>Label checks</h3>
         <button
@@ -217,5 +220,103 @@ export function EditorSidePanel({ session }: { session: EditorSession }) {
         )}
       </section>
     </aside>
+  );
+}
+
+/**
+ * Model-assisted labelling: pick a trained run (or a models/*.onnx), propose boxes for this frame or for the
+ * rest of its video. Proposals are drawn as dashed orange "model" boxes with their score until accepted.
+ */
+function ProposeSection({ session }: { session: EditorSession }) {
+  const view = useSessionView(session);
+  const [models, setModels] = useState<LiveModelInfo[] | string | null>(null);
+  const [modelId, setModelId] = useState('');
+  const [threshold, setThreshold] = useState(0.6);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    session.models().then(
+      (m) => {
+        if (!live) return;
+        setModels(m);
+        setModelId((cur) => (cur && m.some((x) => x.id === cur) ? cur : (m[0]?.id ?? '')));
+      },
+      (e: unknown) => live && setModels((e as Error).message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [session]);
+  const f = view.frame!;
+  const proposals = [...view.records.values()].filter((b) => b.source === 'model' && !b.verified).length;
+  const run = async (scope: 'frame' | 'rest') => {
+    setBusy(true);
+    setResult(null);
+    try {
+      const r = await session.propose(modelId, scope, threshold);
+      if (r) setResult(`${r.boxes} box(es) on ${r.frames} frame(s)${r.skipped ? `, ${r.skipped} left alone` : ''}`);
+    } catch (e) {
+      setResult((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const list = Array.isArray(models) ? models : [];
+  return (
+    <section data-testid="propose">
+      <h3>Model proposals</h3>
+      {typeof models === 'string' && (
+        <p className="error" role="alert">
+          {models}
+        </p>
+      )}
+      {Array.isArray(models) && list.length === 0 && <p className="muted">No model yet: train one (Train screen) or put an .onnx with its label_map.pbtxt under models/.</p>}
+      {list.length > 0 && (
+        <>
+          <label className="field">
+            Model
+            <select aria-label="proposal model" value={modelId} onChange={(e) => (setModelId(e.currentTarget.value), e.currentTarget.blur())}>
+              {list.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name}
+                  {m.metrics?.AP50 !== undefined ? ` · AP50 ${m.metrics.AP50.toFixed(2)}` : ''}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="row">
+            <span>Min. score</span>
+            <input
+              type="number"
+              aria-label="proposal threshold"
+              min={0}
+              max={1}
+              step={0.05}
+              value={threshold}
+              onChange={(e) => setThreshold(Math.max(0, Math.min(1, Number(e.currentTarget.value) || 0)))}
+            />
+          </label>
+          <div className="row wrap">
+            <button type="button" disabled={busy || !modelId || view.records.size > 0 || f.frame.status === 'skipped'} onClick={(e) => (unfocus(e), void run('frame'))} title="only frames without boxes get proposals">
+              Propose boxes
+            </button>
+            <button type="button" disabled={busy || !modelId || f.frame.videoId === null} onClick={(e) => (unfocus(e), void run('rest'))} title="this frame and every later frame of the video that has no boxes and is not skipped">
+              … rest of video
+            </button>
+          </div>
+        </>
+      )}
+      {proposals > 0 && (
+        <p className="propose-hint" data-testid="propose-hint">
+          {proposals} model proposal(s) on this frame: <kbd>Space</kbd> accepts them, drag to fix one, <kbd>Del</kbd> drops one.
+        </p>
+      )}
+      {result !== null && (
+        <p className="muted" data-testid="propose-result">
+          {busy ? 'Running…' : result}
+        </p>
+      )}
+    </section>
   );
 }

@@ -552,6 +552,54 @@ export class EditorSession {
     });
   }
 
+  /** Models a proposal can come from (trained runs, models/*.onnx): live.models. */
+  async models(): Promise<ResultOf<'live.models'>> {
+    return this.call('live.models', {});
+  }
+
+  /**
+   * Model-assisted labelling: `scope` 'frame' asks for the frame on screen, 'rest' for it and every later
+   * frame of its video. The server leaves frames with boxes and skipped frames alone; proposals arrive as
+   * unverified 'model' boxes (Space accepts them all, a drag fixes one, Delete drops one).
+   */
+  propose(modelId: string, scope: 'frame' | 'rest', threshold: number): Promise<ResultOf<'editor.propose'> | null> {
+    const f = this.view.frame;
+    if (!f) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      this.enqueue(f.frame.id, async () => {
+        try {
+          let ids = [f.frame.id];
+          if (scope === 'rest' && f.frame.videoId !== null) {
+            ids = [];
+            for (let offset = f.position.index - 1; ; ) {
+              const page = await this.call('editor.videoFrames', { videoId: f.frame.videoId, offset, limit: 500 });
+              for (const it of page.items) if (it.boxes === 0 && it.status !== 'skipped') ids.push(it.id);
+              offset += page.items.length;
+              if (page.items.length === 0 || offset >= page.total || ids.length >= 10_000) break;
+            }
+            if (ids.length === 0) {
+              this.set({ notice: 'Every frame from here to the end of the video already has boxes or is skipped.' });
+              resolve({ frames: 0, boxes: 0, skipped: 0 });
+              return;
+            }
+          }
+          this.set({ notice: `Running the model on ${ids.length} frame(s)…` });
+          const r = await this.call('editor.propose', { modelId, frameIds: ids.slice(0, 10_000), settings: { threshold, iou: 0.6, maxDetections: 5 } });
+          for (const id of ids) this.undoState = forgetFrame(this.undoState, id);
+          this.saveUndo();
+          this.invalidateAll();
+          await this.refresh();
+          const left = r.skipped ? `; ${r.skipped} frame(s) left alone (already labelled or skipped)` : '';
+          this.set({ notice: `Proposed ${r.boxes} box(es) on ${r.frames} frame(s)${left}. Check each: Space accepts, drag to fix, Delete to drop.` });
+          resolve(r);
+        } catch (e) {
+          reject(e);
+          throw e;
+        }
+      });
+    });
+  }
+
   async qa(level: number | undefined): Promise<ResultOf<'editor.qa'>> {
     await this.queue; // the report includes every edit made so far
     return this.call('editor.qa', { level });
