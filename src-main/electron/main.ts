@@ -31,7 +31,7 @@ import { EVENT_NAMES, REQUEST_NAMES } from '../../src-shared/api';
 import { fail } from '../../src-shared/result';
 import { resolveInProject } from '../services/fs/project-paths';
 import { menuTemplate } from './app-menu';
-import { allowPermissionCheck, allowPermissionRequest } from './permissions';
+import { allowPermissionCheck, allowPermissionRequest, isOpenableExternally } from './permissions';
 import { ServicesSupervisor, type CrashReport } from './services-supervisor';
 import { readWindowState, visibleBounds, writeWindowState } from './window-state';
 import { APP_ORIGIN, CSP, hardenedWebPreferences, KIOSK_URL, UI_URL } from './window-options';
@@ -195,8 +195,8 @@ function harden(): void {
     });
     contents.on('will-attach-webview', (ev) => ev.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      // Links to documentation open in the user's browser, never inside the app.
-      if (url.startsWith('https://')) void shell.openExternal(url);
+      // No window ever opens inside the app; links to documentation open in the user's browser.
+      if (isOpenableExternally(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
   });

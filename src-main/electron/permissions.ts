@@ -36,3 +36,18 @@ export function allowPermissionCheck(permission: string, requestingOrigin: strin
   if (permission === 'media') return details.mediaType !== 'audio';
   return permission === 'fullscreen';
 }
+
+/**
+ * Links the app may hand to the user's browser (shell.openExternal, checklist item "Do not use
+ * openExternal with untrusted content"): https only, no credentials, and only documentation hosts.
+ */
+const EXTERNAL_HOSTS = new Set(['github.com', 'www.electronjs.org', 'onnxruntime.ai', 'www.tensorflow.org', 'www.sqlite.org']);
+
+export function isOpenableExternally(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' && !u.username && !u.password && !u.port && EXTERNAL_HOSTS.has(u.hostname);
+  } catch {
+    return false;
+  }
+}

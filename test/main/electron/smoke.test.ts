@@ -346,6 +346,25 @@ describe('the built Electron main process', () => {
     expect((await cap.protocols.get('ksl')!({ url: 'ksl://project/frames/1/a.jpg' })).status).toBe(200);
   });
 
+  it('refuses navigation, redirects, webviews and new windows away from the app', () => {
+    const on = new Map<string, Listener>();
+    let openHandler!: (d: { url: string }) => { action: string };
+    const contents = { on: (ev: string, h: Listener) => on.set(ev, h), setWindowOpenHandler: (h: typeof openHandler) => (openHandler = h) };
+    cap.appHandlers.get('web-contents-created')!({}, contents);
+    const prevented = (ev: string, url?: string) => {
+      let p = false;
+      on.get(ev)!({ preventDefault: () => (p = true) }, url);
+      return p;
+    };
+    expect(prevented('will-navigate', 'https://evil.example/')).toBe(true);
+    expect(prevented('will-navigate', 'file:///etc/passwd')).toBe(true);
+    expect(prevented('will-navigate', 'ksl://app/index.html#kiosk')).toBe(false);
+    expect(prevented('will-redirect', 'https://evil.example/')).toBe(true);
+    expect(prevented('will-attach-webview')).toBe(true);
+    expect(openHandler({ url: 'ksl://app/index.html' })).toEqual({ action: 'deny' });
+    expect(openHandler({ url: 'https://github.com/' })).toEqual({ action: 'deny' });
+  });
+
   it('lets only the app itself use the camera (video only), and no page use HID/serial/USB devices', async () => {
     const ask = (requestingUrl: string, permission = 'media', mediaTypes = ['video']) =>
       new Promise<boolean>((resolve) => cap.permissionRequest!({ getURL: () => 'ksl://app/index.html' }, permission, resolve, { requestingUrl, mediaTypes }));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
 import { KIOSK_ACCELERATOR, menuTemplate } from '../../../src-main/electron/app-menu';
-import { allowPermissionCheck, allowPermissionRequest, isAppOrigin } from '../../../src-main/electron/permissions';
+import { allowPermissionCheck, allowPermissionRequest, isAppOrigin, isOpenableExternally } from '../../../src-main/electron/permissions';
 import { readWindowState, visibleBounds, writeWindowState } from '../../../src-main/electron/window-state';
 
 describe('window state', () => {
@@ -54,6 +54,16 @@ describe('permissions', () => {
     expect(allowPermissionCheck('media', 'ksl://app', { mediaType: 'video' })).toBe(true);
     expect(allowPermissionCheck('media', 'ksl://app', { mediaType: 'audio' })).toBe(false);
     expect(allowPermissionCheck('media', 'null')).toBe(false);
+  });
+});
+
+describe('external links', () => {
+  it('hands only https documentation links to the browser', () => {
+    expect(isOpenableExternally('https://github.com/kslstudio/ksl-studio#readme')).toBe(true);
+    expect(isOpenableExternally('https://www.electronjs.org/docs/latest/tutorial/security')).toBe(true);
+    for (const u of ['http://github.com/', 'https://evil.example/', 'https://github.com.evil.example/', 'https://user:pw@github.com/', 'https://github.com:444/', 'file:///etc/passwd', 'smb://host/share', 'javascript:alert(1)', 'not a url']) {
+      expect(isOpenableExternally(u), u).toBe(false);
+    }
   });
 });
 
