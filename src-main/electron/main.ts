@@ -113,7 +113,8 @@ function createWindow(): BrowserWindow {
     show: false,
     kiosk,
     autoHideMenuBar: kiosk,
-    webPreferences: hardenedWebPreferences(path.join(__dirname, 'preload.cjs')),
+    // Developer tools only under `npm start`; a package has none (and no menu item for them).
+    webPreferences: { ...hardenedWebPreferences(path.join(__dirname, 'preload.cjs')), devTools: !app.isPackaged },
   });
   if (saved.maximized && !kiosk) win.maximize();
   win.once('ready-to-show', () => win.show());

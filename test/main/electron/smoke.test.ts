@@ -276,6 +276,7 @@ describe('the built Electron main process', () => {
       experimentalFeatures: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      devTools: false, // a packaged app (the stand-in says isPackaged)
     });
   });
 
