@@ -66,7 +66,7 @@ export function LiveScreen() {
 
       <div className="live-main">
         <section className="panel live-stage-panel">
-          <div className="live-stage">
+          <div className="live-stage" style={s.cameraStatus.state === 'live' ? { aspectRatio: `${s.cameraStatus.width} / ${s.cameraStatus.height}` } : undefined}>
             <video ref={s.videoRef} className="live-video" muted playsInline data-testid="live-video" />
             <canvas ref={s.overlayRef} className="live-overlay" data-testid="live-overlay" aria-label="detections" />
             <CameraBadge status={s.cameraStatus} />
