@@ -9,42 +9,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphBuilder, attr, type TensorDataTypeValue } from '../../../src-main/services/detector/onnx/onnx-proto';
 import { InferenceService } from '../../../src-main/services/inference/inference-service';
 import { detectLayout } from '../../../src-main/services/inference/model-layout';
 import { initProject } from '../../../src-main/services/catalog/project';
 import { memoryApi } from '../../helpers/memory-transport';
-
-const UINT8 = 2 as TensorDataTypeValue;
-
-// Rows: 0 = the frame's mean / 255 (class 2, box A); 1 = 0.9 (class 1, box B); 2 = 0.8 (class 1, B shifted a
-// little: IoU with B > 0.6, so class-wise NMS drops it); 3 = 0.95 padding past num_detections (ignored).
-const BOX_A = [0.1, 0.1, 0.4, 0.3];
-const BOX_B = [0.5, 0.5, 0.9, 0.8];
-const BOX_B2 = [0.51, 0.5, 0.9, 0.81];
-const BOX_PAD = [0, 0, 1, 1];
-
-export function tinyTf2OnnxModel(): Uint8Array {
-  const b = new GraphBuilder('tf2onnx_like');
-  b.addInput('input_tensor', [1, 'height', 'width', 3], UINT8);
-  const x = b.op('Cast', ['input_tensor'], { to: attr.int(1) }, 'as_float');
-  const mean = b.op('ReduceMean', [x], { keepdims: attr.int(0) }, 'mean_pixel');
-  const s = b.op('Div', [mean, b.addFloat('c255', [255], [])], undefined, 'brightness');
-  const s11 = b.op('Reshape', [s, b.addInt64('shape_1_1', [1, 1])], undefined, 'brightness_1_1');
-  b.reserve('detection_scores');
-  b.reserve('detection_boxes');
-  b.reserve('detection_classes');
-  b.reserve('num_detections');
-  b.addNode('Concat', [s11, b.addFloat('other_scores', [0.9, 0.8, 0.95], [1, 3])], ['detection_scores'], { axis: attr.int(1) });
-  b.addNode('Identity', [b.addFloat('boxes_const', [...BOX_A, ...BOX_B, ...BOX_B2, ...BOX_PAD], [1, 4, 4])], ['detection_boxes']);
-  b.addNode('Identity', [b.addFloat('classes_const', [2, 1, 1, 1], [1, 4])], ['detection_classes']);
-  b.addNode('Identity', [b.addFloat('count_const', [3], [1])], ['num_detections']);
-  b.addOutput('detection_boxes', [1, 4, 4]);
-  b.addOutput('detection_classes', [1, 4]);
-  b.addOutput('detection_scores', [1, 4]);
-  b.addOutput('num_detections', [1]);
-  return b.toBytes();
-}
+import { BOX_A, BOX_B, tinyTf2OnnxModel } from './tiny-models';
 
 const LABEL_MAP = `item {\n  id: 1\n  name: 'hello'\n  display_name: '안녕하세요'\n}\nitem {\n  id: 2\n  name: '119'\n}\n`;
 
