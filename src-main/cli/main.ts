@@ -13,6 +13,7 @@ import { registerAnnotateCommands } from './commands/annotate';
 import { registerExportOnnxCommand } from './commands/export-onnx';
 import { registerEvalCommands, registerTrainCommands } from './commands/train';
 import { registerDetectCommand } from './commands/detect';
+import { registerDemoCommand } from './commands/demo';
 
 export function buildProgram(): Command {
   const program = new Command('ksl')
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerEvalCommands(program);
   registerCocoEvalCommand(program);
   registerDetectCommand(program);
+  registerDemoCommand(program);
   registerJobCommands(program);
   registerServeCommand(program);
   return program;
