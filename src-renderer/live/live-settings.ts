@@ -3,9 +3,11 @@
  * localStorage so the kiosk starts with what was chosen on the Live screen; and the kiosk's URL hash,
  * which can override any of them:
  *
- *   #kiosk?model=run:20261125-221500-level1&camera=<deviceId>&threshold=0.6&iou=0.6&max=5&k=4&n=6&idle=10&speech=1&lock=1
+ *   #kiosk?model=run:20261125-221500-level1&camera=<deviceId>&threshold=0.6&iou=0.6&max=5&k=4&n=6&idle=10&speech=1&back=1
  *
- * Every parameter is optional. `lock=1` disables Esc (back to the Live screen) for a public counter.
+ * Every parameter is optional. The page offers no way out of the kiosk unless `back=1` (which the Live
+ * screen's Kiosk button adds): then Esc returns to the Live screen. A public counter opens plain
+ * `#kiosk` (Electron: `npm start -- --kiosk`, leaving with the menu's Kiosk Mode accelerator).
  * On a server bound beyond loopback, append `&token=…` (the browser door's access token).
  */
 import { LIVE_DEFAULTS } from '../../src-shared/api-live';
@@ -86,7 +88,8 @@ export function saveLiveSettings(s: LiveUiSettings): void {
 export interface KioskRoute {
   /** Only the parameters present in the hash. */
   overrides: Partial<LiveUiSettings>;
-  lock: boolean;
+  /** Esc returns to the Live screen (opened from there). */
+  back: boolean;
   problems: string[];
 }
 
@@ -114,14 +117,15 @@ export function parseKioskHash(hash: string): KioskRoute | null {
   for (const [, key] of map) if (raw[key] !== undefined) (overrides as Record<string, unknown>)[key] = full[key];
   // an invalid model id is dropped, not turned into null: the saved or newest model is used instead
   if (overrides.modelId === null) delete overrides.modelId;
-  return { overrides, lock: q.get('lock') === '1', problems };
+  return { overrides, back: q.get('back') === '1', problems };
 }
 
 /** The hash that opens the kiosk with these settings (a token in the current hash is carried along). */
-export function kioskHash(s: Pick<LiveUiSettings, 'modelId' | 'cameraId'>, currentHash = ''): string {
+export function kioskHash(s: Pick<LiveUiSettings, 'modelId' | 'cameraId'>, currentHash = '', opts: { back?: boolean } = {}): string {
   const q = new URLSearchParams();
   if (s.modelId) q.set('model', s.modelId);
   if (s.cameraId) q.set('camera', s.cameraId);
+  if (opts.back) q.set('back', '1');
   const token = /(?:^#|[&?])token=([A-Za-z0-9_-]+)/.exec(currentHash)?.[1];
   const query = q.toString() + (token ? `${q.toString() ? '&' : ''}token=${token}` : '');
   // '&' before token even when it is the only parameter: the WebSocket client reads `^#token=` or `&token=`

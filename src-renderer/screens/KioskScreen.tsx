@@ -4,8 +4,8 @@
  * the sentence clears itself when nobody has signed for a while. Everything it shows is local (no
  * remote fonts, images or scripts), so it runs with the network off.
  *
- * Opened as `#kiosk` (parameters: live/live-settings.ts); Esc goes back to the Live screen unless
- * the hash says `lock=1`.
+ * Opened as `#kiosk` (parameters: live/live-settings.ts); Esc goes back to the Live screen only when
+ * the hash says `back=1` (the Live screen's Kiosk button): a counter's kiosk has no way out by keyboard.
  */
 import { useEffect } from 'react';
 import type { KioskRoute } from '../live/live-settings';
@@ -18,13 +18,13 @@ const CAPTION_WORDS = 6;
 export function KioskScreen({ route, onExit }: { route: KioskRoute; onExit: () => void }) {
   const s = useLiveSession({ persist: false, autoModel: true, overrides: route.overrides, boxFontPx: 28 });
   useEffect(() => {
-    if (route.lock) return;
+    if (!route.back) return;
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') onExit();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [route.lock, onExit]);
+  }, [route.back, onExit]);
 
   const words = s.view.sentence.slice(-CAPTION_WORDS);
   const current = s.view.current;

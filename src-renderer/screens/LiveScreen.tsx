@@ -14,7 +14,7 @@ export function LiveScreen() {
   const openKiosk = () => {
     // full screen needs the click's user gesture; the kiosk view itself needs no menus
     void document.documentElement.requestFullscreen?.().catch(() => undefined);
-    location.hash = kioskHash(settings, location.hash);
+    location.hash = kioskHash(settings, location.hash, { back: true });
   };
   return (
     <div

@@ -257,7 +257,7 @@ describe('live interpreter and kiosk with a fake camera', () => {
     // the Kiosk button opens the kiosk in this window; Esc comes back
     await page.getByRole('button', { name: 'Kiosk mode' }).click();
     await page.getByTestId('kiosk').waitFor();
-    expect(page.url()).toMatch(/#kiosk\?model=run%3A/);
+    expect(page.url()).toMatch(/#kiosk\?model=run%3A[^&]+&back=1$/);
     expect(await page.getByRole('navigation').count()).toBe(0); // no tabs, no menus
     await page.keyboard.press('Escape');
     await page.getByTestId('live').waitFor();
@@ -303,6 +303,10 @@ describe('live interpreter and kiosk with a fake camera', () => {
     const before = (await hooked(page)).requests;
     await expect.poll(async () => (await status.count()) === 0 && (await hooked(page)).requests > before + 3, { timeout: 20_000 }).toBe(true);
     expect((await hooked(page)).maxInFlight).toBe(1);
+    // opened as a counter's kiosk (no back=1): Esc does not leave it
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(300);
+    expect(await page.getByTestId('kiosk').count()).toBe(1);
     expect(errors).toEqual([]);
   }, 120_000);
 });

@@ -7,13 +7,13 @@ describe('kiosk hash', () => {
     expect(parseKioskHash('')).toBeNull();
     expect(parseKioskHash('#token=abc')).toBeNull();
     expect(parseKioskHash('#kiosks')).toBeNull();
-    expect(parseKioskHash('#kiosk')).toEqual({ overrides: {}, lock: false, problems: [] });
+    expect(parseKioskHash('#kiosk')).toEqual({ overrides: {}, back: false, problems: [] });
   });
 
   it('reads every parameter', () => {
-    const r = parseKioskHash('#kiosk?model=run%3A20261125-221500-level1&camera=abc&threshold=0.4&iou=0.5&max=3&k=3&n=5&idle=20&speech=1&lock=1&token=t0k')!;
+    const r = parseKioskHash('#kiosk?model=run%3A20261125-221500-level1&camera=abc&threshold=0.4&iou=0.5&max=3&k=3&n=5&idle=20&speech=1&back=1&token=t0k')!;
     expect(r.problems).toEqual([]);
-    expect(r.lock).toBe(true);
+    expect(r.back).toBe(true);
     expect(r.overrides).toEqual({ modelId: 'run:20261125-221500-level1', cameraId: 'abc', threshold: 0.4, iou: 0.5, maxDetections: 3, k: 3, n: 5, idleSeconds: 20, speech: true });
     expect(parseKioskHash('#kiosk?model=file:models/tf2onnx/ssd.onnx')!.overrides.modelId).toBe('file:models/tf2onnx/ssd.onnx');
   });
@@ -35,8 +35,10 @@ describe('kiosk hash', () => {
     expect(/(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(withToken)?.[1]).toBe('secret_1'); // ws-client's pattern
     const onlyToken = kioskHash({ modelId: null, cameraId: null }, '#token=secret_1');
     expect(/(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(onlyToken)?.[1]).toBe('secret_1');
-    expect(parseKioskHash(onlyToken)).toEqual({ overrides: {}, lock: false, problems: [] });
+    expect(parseKioskHash(onlyToken)).toEqual({ overrides: {}, back: false, problems: [] });
     expect(parseKioskHash(kioskHash({ modelId: 'run:R1', cameraId: 'cam 1' }))!.overrides).toEqual({ modelId: 'run:R1', cameraId: 'cam 1' });
+    expect(parseKioskHash(kioskHash({ modelId: 'run:R1', cameraId: null }))!.back).toBe(false);
+    expect(parseKioskHash(kioskHash({ modelId: 'run:R1', cameraId: null }, '', { back: true }))!.back).toBe(true);
   });
 
   it('saved settings are sanitised like the hash', () => {
