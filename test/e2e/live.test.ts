@@ -162,6 +162,12 @@ describe('live interpreter and kiosk with a fake camera', () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // offline: every request stays on the app's own server (no remote fonts, scripts or images)
+    const origin = new URL(server!.url).origin;
+    page.on('request', (r) => {
+      const u = r.url();
+      if (!u.startsWith(origin) && !/^(data|blob):/.test(u) && !u.startsWith(origin.replace(/^http/, 'ws'))) errors.push(`request outside the app: ${u}`);
+    });
     return { page, errors };
   }
 
