@@ -271,7 +271,7 @@ describe('live interpreter and kiosk with a fake camera', () => {
     await page.context().close(); // its camera and loop would compete with the kiosk's
   }, 120_000);
 
-  it('kiosk: the newest run without being told, large caption within 1 s, camera reconnect', async () => {
+  it('kiosk: the newest run without being told, large caption within 1 s, camera reconnect, idle reset', async () => {
     // a fresh browser profile: nothing chosen before, so the kiosk takes the newest run
     const { page, errors } = await newPage();
     await page.goto(`${server!.url}#kiosk?k=2&n=3`); // 2 of 3 frames: see the Live screen test
@@ -313,6 +313,13 @@ describe('live interpreter and kiosk with a fake camera', () => {
     await page.keyboard.press('Escape');
     await page.waitForTimeout(300);
     expect(await page.getByTestId('kiosk').count()).toBe(1);
+
+    // idle reset: with idle=1 the 1.5 s of empty wall between signings clears the captions
+    await page.evaluate(() => (location.hash = '#kiosk?k=2&n=3&idle=1'));
+    const sentence = page.getByTestId('kiosk-sentence');
+    await expect.poll(() => sentence.textContent(), { timeout: 20_000 }).toContain(WORD);
+    await expect.poll(() => sentence.textContent(), { timeout: 10_000 }).toBe('수어로 말씀해 주세요');
+    await expect.poll(() => sentence.textContent(), { timeout: 10_000 }).toBe(WORD); // the next signing starts a new sentence
     expect(errors).toEqual([]);
   }, 120_000);
 });
