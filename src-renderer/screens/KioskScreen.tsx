@@ -7,7 +7,7 @@
  * Opened as `#kiosk` (parameters: live/live-settings.ts); Esc goes back to the Live screen only when
  * the hash says `back=1` (the Live screen's Kiosk button): a counter's kiosk has no way out by keyboard.
  */
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { KioskRoute } from '../live/live-settings';
 import { useLiveSession } from '../live/use-live-session';
 import { cameraText } from './LiveScreen';
@@ -26,6 +26,13 @@ export function KioskScreen({ route, onExit }: { route: KioskRoute; onExit: () =
     return () => window.removeEventListener('keydown', onKey);
   }, [route.back, onExit]);
 
+  // a wrong value in the address is shown for a while (the default is used meanwhile), then left out
+  const [urlProblems, setUrlProblems] = useState(route.problems);
+  useEffect(() => {
+    const t = setTimeout(() => setUrlProblems([]), 15_000);
+    return () => clearTimeout(t);
+  }, []);
+
   const words = s.view.sentence.slice(-CAPTION_WORDS);
   const current = s.view.current;
   const cam = s.cameraStatus;
@@ -38,7 +45,9 @@ export function KioskScreen({ route, onExit }: { route: KioskRoute; onExit: () =
           ? '모델이 없습니다 · no trained model in this project'
           : s.modelsError
             ? s.modelsError
-            : null;
+            : urlProblems.length > 0
+              ? `#kiosk: ${urlProblems.join('; ')}`
+              : null;
   return (
     <div className="kiosk" data-testid="kiosk" data-sent={s.stats.sent} data-in-flight={s.stats.inFlight} data-max-in-flight={s.stats.maxInFlight} lang="ko">
       <div className="kiosk-stage">
