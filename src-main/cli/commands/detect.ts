@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { KslError } from '../../../src-shared/result';
 import { detectMedia } from '../../services/inference/detect-media';
@@ -19,6 +20,13 @@ const whole = (name: string, min: number, max: number) => (v: string) => {
 const LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
 
 /**
+ * A batch run has the machine to itself (unlike the Live screen, whose worker keeps to one thread beside the
+ * UI and the camera): every core, up to 4 (MobileNet's convolutions gain little beyond that). ffmpeg's
+ * decoding shares them; scripts/bench/detect.ts measures 1 against 2 threads.
+ */
+const defaultThreads = () => Math.max(1, Math.min(4, os.availableParallelism()));
+
+/**
  * `ksl detect MODEL.onnx (--video FILE | --images DIR)`: detections per frame, frames per second and
  * latency (decode, preprocessing, inference and NMS) — see services/inference/detect-media.ts.
  */
@@ -33,7 +41,7 @@ export function registerDetectCommand(program: Command): void {
     .option('--max <n>', 'at most this many boxes per frame', whole('--max', 1, 100), 5)
     .option('--iou <iou>', 'class-wise NMS: drop a box overlapping a better one of its class by more than this', fraction('--iou', true), 0.6)
     .option('--labels <file>', 'label_map.pbtxt (default: the one beside the model)')
-    .option('--threads <n>', 'onnxruntime intra-op threads', whole('--threads', 1, 64), 1)
+    .option('--threads <n>', `onnxruntime intra-op threads (default: the machine's cores, at most 4: here ${defaultThreads()})`, whole('--threads', 1, 64))
     .option('--opt-level <level>', `onnxruntime graph optimisation: ${LEVELS.join(', ')}`, (v: string) => {
       if (!(LEVELS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--opt-level must be one of ${LEVELS.join(', ')} (got ${JSON.stringify(v)}).`);
       return v as (typeof LEVELS)[number];
@@ -51,7 +59,7 @@ export function registerDetectCommand(program: Command): void {
           images: opts.images as string | undefined,
           labelMap: opts.labels as string | undefined,
           settings: { threshold: opts.threshold as number, iou: opts.iou as number, maxDetections: opts.max as number },
-          intraOpThreads: opts.threads as number,
+          intraOpThreads: (opts.threads as number | undefined) ?? defaultThreads(),
           graphOptimizationLevel: opts.optLevel,
           maxFrames: opts.frames as number | undefined,
           signal: ac.signal,

@@ -85,6 +85,10 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: level,
+      // Idle pool threads sleep instead of spinning: on a 2-core machine shared with ffmpeg, the camera and
+      // the UI, a spinning thread steals the core the work needs (measured: 2 spinning threads ran at half
+      // the speed of 1 under load). https://onnxruntime.ai/docs/performance/tune-performance/threading.html
+      ...(threads > 1 ? { extra: { session: { intra_op: { allow_spinning: process.env.KSL_ORT_SPIN ?? '0' } } } } : {}),
     });
   } catch (e) {
     throw new KslError('INVALID', `${file} is not an ONNX model onnxruntime can load: ${(e as Error).message}`);
