@@ -241,20 +241,20 @@ describe('live interpreter and kiosk with a fake camera', () => {
     expect(readout).toMatch(/service \d+ ms \(pre \d+, model \d+, NMS/);
     expect(readout).toMatch(/640×360/);
     console.log(`[live] readout: ${readout}`);
-    // boxes are drawn: the overlay has coloured pixels once a detection came
-    await expect.poll(() => page.getByTestId('live-current').textContent(), { timeout: 10_000 }).toMatch(/now: 안녕하세요 \d+%/);
-    const painted = await page.getByTestId('live-overlay').evaluate((c: HTMLCanvasElement) => {
-      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
-      return n;
-    });
-    expect(painted).toBeGreaterThan(100);
+    // boxes are drawn: the overlay has coloured pixels while the sign is detected
+    const painted = () =>
+      page.getByTestId('live-overlay').evaluate((c: HTMLCanvasElement) => {
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+        return n;
+      });
+    await expect.poll(async () => (await painted()) > 100 && /now: 안녕하세요 \d+%/.test((await page.getByTestId('live-current').textContent())!), { timeout: 10_000, interval: 50 }).toBe(true);
+    await page.screenshot({ path: screenshotPath('live.png'), fullPage: true });
     // speech: a Korean voice where the system has one, and a plain statement where it has none
     const voice = (await page.getByTestId('voice-status').textContent())!;
     expect(voice).toMatch(/^(Voice: .+ \(ko[-_]?[A-Za-z]*\)|Speech unavailable: .+)$/);
     if (voice.startsWith('Speech unavailable')) expect(await page.getByLabel('speak said words').isDisabled()).toBe(true);
-    await page.screenshot({ path: screenshotPath('live.png'), fullPage: true });
 
     // Clear empties the strip
     await page.getByRole('button', { name: 'Clear' }).click();
