@@ -111,7 +111,7 @@ async function main() {
     };
     await tfjsFrame(frames[0]!);
     const tfjsMs: number[] = [];
-    const tfjsFrames = frames.slice(0, Math.max(5, Math.min(frames.length, 20)));
+    const tfjsFrames = frames.slice(0, Math.max(5, Math.min(frames.length, 15)));
     for (const f of tfjsFrames) {
       const a = performance.now();
       await tfjsFrame(f);
