@@ -5,7 +5,7 @@
  */
 import type { LiveModelInfo } from '../../src-shared/api-live';
 import { CAMERA_RETRY_MS, type CameraStatus } from '../live/camera';
-import { kioskHash } from '../live/live-settings';
+import { kioskHash, LIVE_UI_DEFAULTS } from '../live/live-settings';
 import { useLiveSession, type LiveSession } from '../live/use-live-session';
 
 export function LiveScreen() {
@@ -96,7 +96,9 @@ export function LiveScreen() {
             Max boxes <input aria-label="max boxes" type="number" min={1} max={100} value={settings.maxDetections} onChange={(e) => Number(e.target.value) >= 1 && setSettings({ maxDetections: Math.min(100, Math.round(Number(e.target.value))) })} />
           </label>
           <h3>Interpreter</h3>
-          <p className="muted small">A word is said when it leads (top score) in at least k of the last n frames; it is not said again while it keeps leading.</p>
+          <p className="muted small">
+            A word is said when it leads (top score) in at least k of the last n frames; it is not said again while it keeps leading. Defaults: {LIVE_UI_DEFAULTS.k} of {LIVE_UI_DEFAULTS.n} (for 15–30 fps; lower both on a slow machine), idle reset {LIVE_UI_DEFAULTS.idleSeconds} s.
+          </p>
           <div className="row wrap">
             <label className="live-field">
               k <input aria-label="k frames" type="number" min={1} max={settings.n} value={settings.k} onChange={(e) => {
@@ -114,6 +116,13 @@ export function LiveScreen() {
               idle reset <input aria-label="idle seconds" type="number" min={0} max={3600} value={settings.idleSeconds} onChange={(e) => Number(e.target.value) >= 0 && setSettings({ idleSeconds: Number(e.target.value) })} /> s
             </label>
           </div>
+          <button
+            type="button"
+            className="small-button"
+            onClick={() => setSettings({ threshold: LIVE_UI_DEFAULTS.threshold, iou: LIVE_UI_DEFAULTS.iou, maxDetections: LIVE_UI_DEFAULTS.maxDetections, k: LIVE_UI_DEFAULTS.k, n: LIVE_UI_DEFAULTS.n, idleSeconds: LIVE_UI_DEFAULTS.idleSeconds })}
+          >
+            Reset to defaults
+          </button>
           <h3>Speech</h3>
           <label className="row">
             <input type="checkbox" aria-label="speak said words" checked={settings.speech} disabled={s.voice.state !== 'ok'} onChange={(e) => setSettings({ speech: e.target.checked })} />

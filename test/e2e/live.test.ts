@@ -260,6 +260,9 @@ describe('live interpreter and kiosk with a fake camera', () => {
     await page.getByRole('button', { name: 'Clear' }).click();
     expect(await page.getByTestId('sentence').locator('.said-word').count()).toBeLessThanOrEqual(1);
 
+    await page.getByRole('button', { name: 'Reset to defaults' }).click();
+    expect([await page.getByLabel('k frames').inputValue(), await page.getByLabel('n frames').inputValue()]).toEqual(['4', '6']);
+
     // the Kiosk button opens the kiosk in this window; Esc comes back
     await page.getByRole('button', { name: 'Kiosk mode' }).click();
     await page.getByTestId('kiosk').waitFor();
