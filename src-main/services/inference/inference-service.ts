@@ -34,11 +34,15 @@ export class InferenceService {
   private worker: Worker | null = null;
   private nextId = 1;
   private pending = new Map<number, Pending>();
+  /** What was loaded, so that a restarted worker (after a crash) loads it again on first use. */
+  private models = new Map<string, { file: string; options: DetectorOptions }>();
+  private loadedIn = new Set<string>();
 
   private start(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(findWorkerScript());
     w.unref();
+    this.loadedIn = new Set();
     w.on('message', (m: WorkerReply) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -71,18 +75,25 @@ export class InferenceService {
   }
 
   /** Loads (once per key) the model at `file` in the worker. */
-  load(key: string, file: string, options: DetectorOptions = {}): Promise<DetectorInfo> {
-    return this.call<DetectorInfo>({ op: 'load', key, file, options });
+  async load(key: string, file: string, options: DetectorOptions = {}): Promise<DetectorInfo> {
+    const info = await this.call<DetectorInfo>({ op: 'load', key, file, options });
+    this.models.set(key, { file, options });
+    this.loadedIn.add(key);
+    return info;
   }
 
   /** `rgb` is transferred to the worker: do not use it afterwards. */
-  detect(key: string, rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>): Promise<{ detections: LiveDetection[]; timing: DetectTiming }> {
+  async detect(key: string, rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>): Promise<{ detections: LiveDetection[]; timing: DetectTiming }> {
+    const m = this.models.get(key);
+    if (m && (!this.worker || !this.loadedIn.has(key))) await this.load(key, m.file, m.options);
     const whole = rgb.byteOffset === 0 && rgb.byteLength === rgb.buffer.byteLength && rgb.buffer instanceof ArrayBuffer;
     const bytes = whole ? rgb : rgb.slice();
     return this.call({ op: 'detect', key, rgb: bytes, width, height, settings }, [bytes.buffer as ArrayBuffer]);
   }
 
   unload(key: string): Promise<void> {
+    this.models.delete(key);
+    this.loadedIn.delete(key);
     if (!this.worker) return Promise.resolve();
     return this.call({ op: 'unload', key });
   }

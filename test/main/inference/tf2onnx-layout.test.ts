@@ -66,6 +66,15 @@ describe('a tf2onnx (TF OD API) model in the inference service', () => {
     expect((await service.detect('tf', frame(64, 48, 230), 64, 48, { threshold: 0.95 })).detections).toEqual([]);
   });
 
+  it('reloads its models in a fresh worker after the worker died', async () => {
+    const worker = (service as unknown as { worker: import('node:worker_threads').Worker }).worker;
+    await worker.terminate();
+    await new Promise((r) => setTimeout(r, 20));
+    const r = await service.detect('tf', frame(64, 48, 230), 64, 48);
+    expect(r.detections.map((d) => d.classId)).toEqual([2, 1]);
+    expect((service as unknown as { worker: unknown }).worker).not.toBe(worker);
+  });
+
   it('is offered by live.models from the project models/ folder and loads through the contract', async () => {
     const projectDir = path.join(dir, 'project');
     initProject(projectDir).close();
