@@ -194,6 +194,8 @@ describe('live interpreter and kiosk with a fake camera', () => {
     await page.getByRole('button', { name: 'Live', exact: true }).click();
     await expect.poll(() => page.getByTestId('camera-status').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
     expect(await page.getByTestId('camera-status').textContent()).toMatch(/640×360/);
+    // the camera picker lists the (fake) device by name once permission was given
+    await expect.poll(() => page.getByLabel('camera').locator('option').count()).toBeGreaterThanOrEqual(2);
     // pick the trained run: loading it exports the ONNX and shows input, classes and metrics
     const options = await page.getByLabel('model').locator('option').allTextContents();
     expect(options.filter((o) => o.startsWith('All words'))).toHaveLength(1);
