@@ -62,6 +62,11 @@ export interface DetectMediaResult {
   latencyMs: { p50: number; p95: number; mean: number; max: number };
   /** Medians of the parts: waiting for a decoded frame, worker preprocessing, inference, NMS. */
   breakdownMs: { decodeWait: number; preprocess: number; inference: number; nms: number };
+  /**
+   * CPU time of this process (main thread + inference worker; ffmpeg not included) per frame: close to what
+   * a frame costs on an idle core when the machine is busy with other work and wall times are not.
+   */
+  cpuMsPerFrame: number;
   detections: FrameDetections[];
 }
 
@@ -176,6 +181,7 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
     await service.detect('m', new Uint8Array(frameBytes), w, h, settings);
 
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const child = spawn(
       findFfmpeg().path,
       ['-hide_banner', '-nostdin', '-loglevel', 'error', '-threads', String(o.decodeThreads ?? 1), ...input, '-vf', `scale=${w}:${h}:flags=bilinear,format=rgb24`, ...(o.video ? [] : ['-fps_mode', 'passthrough']), ...(o.maxFrames ? ['-frames:v', String(o.maxFrames)] : []), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
@@ -219,6 +225,7 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
       if (child.exitCode === null) child.kill('SIGKILL');
     }
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     if (detections.length === 0) throw new KslError('FAILED', `No frames decoded from ${source}: ${ffmpegReason(stderr)}`);
     const sorted = [...latency].sort((a, b) => a - b);
     const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
@@ -235,6 +242,7 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
       fps: r2(detections.length / seconds),
       seconds: r2(seconds),
       latencyMs: { p50: r2(percentile(sorted, 50)), p95: r2(percentile(sorted, 95)), mean: r2(sorted.reduce((a, b) => a + b, 0) / sorted.length), max: r2(sorted[sorted.length - 1]!) },
+      cpuMsPerFrame: r2((cpu.user + cpu.system) / 1000 / Math.max(1, detections.length)),
       breakdownMs: { decodeWait: r2(med(waits)), preprocess: r2(med(pre)), inference: r2(med(inf)), nms: r2(med(nms)) },
       detections,
     };
