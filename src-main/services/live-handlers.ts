@@ -43,7 +43,8 @@ export function createLiveHandlers(need: () => { project: Project; jobs: JobMana
 
   const load = async (project: Project, modelId: string): Promise<Loaded> => {
     const loc = locateModel(project, modelId);
-    await ensureRunModel(project, loc);
+    // The export (graph conversion) runs in the inference worker too: the event loop stays free.
+    await ensureRunModel(project, loc, (runId, out) => inference.exportRun(project.dir, runId, out));
     // The key changes when the file does (a re-export after more training), so a stale session is never used.
     const key = `${loc.file}@${statSync(loc.file).mtimeMs}`;
     const have = loaded.get(modelId);

@@ -91,6 +91,11 @@ export class InferenceService {
     return this.call({ op: 'detect', key, rgb: bytes, width, height, settings }, [bytes.buffer as ArrayBuffer]);
   }
 
+  /** Exports run `runId` of the project at `projectDir` to `out` (ONNX + label map) in the worker. */
+  exportRun(projectDir: string, runId: string, out: string): Promise<{ out: string; labelMap: string }> {
+    return this.call({ op: 'exportRun', projectDir, runId, out });
+  }
+
   unload(key: string): Promise<void> {
     this.models.delete(key);
     this.loadedIn.delete(key);

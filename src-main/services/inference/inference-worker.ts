@@ -32,6 +32,14 @@ async function handle(m: WorkerRequest): Promise<unknown> {
       if (!d) throw Object.assign(new Error(`Model ${m.key} is not loaded; call live.load first.`), { code: 'NOT_FOUND' });
       return (await d).detect(m.rgb, m.width, m.height, m.settings);
     }
+    case 'exportRun': {
+      // A run's best checkpoint → ONNX (about a second of graph conversion), here rather than on the main
+      // thread. Without the parity check the export reads only the run's folder, never the catalog.
+      const { exportRunOnnx } = await import('../detector/export-onnx');
+      const project = { dir: m.projectDir } as import('../catalog/project').Project;
+      const r = await exportRunOnnx(project, m.runId, m.out, { parityFrames: 0 });
+      return { out: r.out, labelMap: r.labelMap };
+    }
     case 'unload': {
       const d = detectors.get(m.key);
       detectors.delete(m.key);

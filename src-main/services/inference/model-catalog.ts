@@ -122,7 +122,11 @@ const exporting = new Map<string, Promise<void>>();
  * A run's model.onnx, exported from the best checkpoint when missing or older than that checkpoint
  * (a resumed run may have found a better one). Concurrent callers share one export.
  */
-export async function ensureRunModel(project: Project, loc: ModelLocation): Promise<{ exported: boolean }> {
+export async function ensureRunModel(
+  project: Project,
+  loc: ModelLocation,
+  exporter: (runId: string, out: string) => Promise<unknown> = (runId, out) => exportRunOnnx(project, runId, out, { parityFrames: 0 }),
+): Promise<{ exported: boolean }> {
   if (loc.source !== 'run') return { exported: false };
   const best = bestCheckpoint(project, loc.runId!);
   if (!best) throw new KslError('NOT_FOUND', `Run ${loc.runId} has no evaluated checkpoint yet; wait for its first evaluation.`);
@@ -131,7 +135,7 @@ export async function ensureRunModel(project: Project, loc: ModelLocation): Prom
   let p = exporting.get(loc.file);
   if (!p) {
     // The parity check belongs to `ksl export onnx`; on first load it would cost seconds of tfjs start-up.
-    p = exportRunOnnx(project, loc.runId!, loc.file, { parityFrames: 0 }).then(() => undefined);
+    p = exporter(loc.runId!, loc.file).then(() => undefined);
     exporting.set(loc.file, p);
     p.finally(() => exporting.delete(loc.file)).catch(() => {});
   }

@@ -6,7 +6,8 @@ import type { DetectorInfo, DetectorOptions, DetectTiming } from './detector';
 export type WorkerRequest =
   | { id: number; op: 'load'; key: string; file: string; options: DetectorOptions }
   | { id: number; op: 'detect'; key: string; rgb: Uint8Array; width: number; height: number; settings?: Partial<LiveSettings> }
-  | { id: number; op: 'unload'; key: string };
+  | { id: number; op: 'unload'; key: string }
+  | { id: number; op: 'exportRun'; projectDir: string; runId: string; out: string };
 
 export type WorkerReply =
   | { id: number; ok: true; value: DetectorInfo | { detections: LiveDetection[]; timing: DetectTiming } | null }
