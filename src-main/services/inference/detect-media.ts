@@ -23,7 +23,7 @@ import { ffmpegReason } from '../media/ffmpeg-output';
 import { probeVideo } from '../media/probe';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import type { DetectorInfo, DetectorOptions } from './detector';
+import { openDetector, type Detector, type DetectorInfo, type DetectorOptions } from './detector';
 import { InferenceService } from './inference-service';
 
 export interface DetectMediaOptions extends DetectorOptions {
@@ -135,6 +135,22 @@ class FrameQueue {
   }
 }
 
+/** Where the model runs: the inference worker (default), or this thread (KSL_DETECT_IN_THREAD=1, for measuring the hop). */
+interface Runner {
+  load(key: string, file: string, options: DetectorOptions): Promise<DetectorInfo>;
+  detect(key: string, rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>): Promise<{ detections: LiveDetection[]; timing: { preprocessMs: number; inferenceMs: number; nmsMs: number } }>;
+  close(): Promise<void>;
+}
+
+function inThreadRunner(): Runner {
+  let d: Detector | null = null;
+  return {
+    load: async (_key, file, options) => (d = await openDetector(file, options)).info,
+    detect: (_key, rgb, w, h, s) => d!.detect(rgb, w, h, s),
+    close: async () => d?.close(),
+  };
+}
+
 export async function detectMedia(modelFile: string, o: DetectMediaOptions): Promise<DetectMediaResult> {
   if (!!o.video === !!o.images) throw new KslError('INVALID', 'Give exactly one of --video FILE or --images DIR.');
   if (!existsSync(modelFile)) throw new KslError('NOT_FOUND', `No model at ${modelFile}.`);
@@ -154,7 +170,7 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
   const probe = o.video ? await probeVideo(o.video, o.signal) : null;
   const fps = probe ? probe.fpsNum / probe.fpsDen : null;
 
-  const service = new InferenceService();
+  const service: Runner = process.env.KSL_DETECT_IN_THREAD === '1' ? inThreadRunner() : new InferenceService();
   const settings: LiveSettings = { threshold: o.settings?.threshold ?? 0.6, iou: o.settings?.iou ?? 0.6, maxDetections: o.settings?.maxDetections ?? 5 };
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'ksl-detect-'));
   try {
