@@ -29,13 +29,14 @@ import { getSplit } from '../dataset/split';
 import { splitExamples } from '../dataset/split-examples';
 import { toModelInput } from '../training/augment';
 import { decodeFramesRgb } from '../training/decode-frames';
-import { FEATURE_CHANNELS, FEATURE_POSITIONS, FEATURE_SIZE, createFeatureExtractor } from '../training/features';
+import { FEATURE_CHANNELS, FEATURE_POSITIONS, createFeatureExtractor, featureChannels } from '../training/features';
+import { contextChannels, contextRows, NO_CONTEXT } from '../training/neighbourhood';
 import { loadWeights, readJson, runDir } from '../training/run-store';
 import type { RunConfig } from '../training/train-job';
 import type { NamedWeight } from './head/ssd-head';
 import { GraphBuilder, attr } from './onnx/onnx-proto';
 import { convertGraphModelInto } from './onnx/tfjs-to-onnx';
-import { BACKBONE_INPUT, BACKBONE_OUTPUTS, CONVERTER_REVISION, PRETRAINED, loadPretrainedGraph } from './pretrained';
+import { BACKBONE_INPUT, BACKBONE_OUTPUTS, CONVERTER_REVISION, PRETRAINED, SCORE_OUTPUTS, loadPretrainedGraph } from './pretrained';
 
 export const EXPORT_INPUT_DESCRIPTION = 'float32 [1,320,320,3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1), the frame stretched to 320×320';
 
@@ -87,7 +88,10 @@ export function buildDetectorOnnx(cfg: RunConfig, weights: readonly NamedWeight[
   const A = anchorsPerPosition(cfg.anchors);
   const C = cfg.classes.length;
   const H = cfg.hidden;
-  const K = FEATURE_CHANNELS;
+  const withScores = (cfg.features ?? 'fpn') !== 'fpn';
+  const K = featureChannels(cfg.features);
+  const context = cfg.context ?? NO_CONTEXT;
+  const Kin = contextChannels(context, K);
   const P = numPositions(cfg.anchors);
   const N = numAnchors(cfg.anchors);
   if (P !== FEATURE_POSITIONS || cfg.anchors.inputSize !== PRETRAINED.inputSize) {
@@ -98,18 +102,46 @@ export function buildDetectorOnnx(cfg: RunConfig, weights: readonly NamedWeight[
   const { modelJson, weightData } = loadPretrainedGraph();
   const conv = convertGraphModelInto(b, modelJson, weightData, {
     input: { node: PRETRAINED.inputNode, shape: [1, S, S, 3], name: BACKBONE_INPUT },
-    outputs: [...PRETRAINED.featureNodes],
-    outputNames: [...BACKBONE_OUTPUTS],
+    outputs: withScores ? [...PRETRAINED.featureNodes, ...PRETRAINED.scoreNodes] : [...PRETRAINED.featureNodes],
+    outputNames: withScores ? [...BACKBONE_OUTPUTS, ...SCORE_OUTPUTS] : [...BACKBONE_OUTPUTS],
     outputLayout: 'nhwc',
   });
   // The feature maps are intermediate values here, not graph outputs.
   b.outputs.length = 0;
+  // Per level: the FPN map, followed on channels by the pretrained class logits when the run used them
+  // (features.ts writes each position's channels in that order).
+  const levels = [0, 1, 2].map((i) => {
+    const name = conv.outputNames[i]!;
+    const shape = conv.outputShapes[i]!;
+    if (shape[3] !== FEATURE_CHANNELS) throw new KslError('INTERNAL', `feature map ${name} has ${shape[3]} channels, expected ${FEATURE_CHANNELS}`);
+    if (!withScores) return { name, shape };
+    const extra = conv.outputNames[i + 3]!;
+    return { name: b.op('Concat', [name, extra], { axis: attr.int(3) }, `level_${i}_channels`), shape: [shape[0]!, shape[1]!, shape[2]!, K] };
+  });
 
-  // NHWC maps → [H·W, K] each, concatenated in level order (= generateAnchors' position order).
-  const flat = conv.outputNames.map((name, i) => {
-    const [, hh, ww, k] = conv.outputShapes[i]!;
+  // NHWC maps → [H·W, Kin] each, concatenated in level order (= generateAnchors' position order). With
+  // spatial context (neighbourhood.ts), each map is zero-padded by r·d and the (2r+1)² shifted windows
+  // are concatenated on channels, neighbour q = (dy + r)·(2r+1) + (dx + r): the rows the head trained on.
+  const { radius: r, dilation: d } = context;
+  const flat = levels.map(({ name, shape }) => {
+    const [, hh, ww, k] = shape;
     if (k !== K) throw new KslError('INTERNAL', `feature map ${name} has ${k} channels, expected ${K}`);
-    return b.op('Reshape', [name, b.addInt64(`${name}_flat_shape`, [hh! * ww!, K])], undefined, `${name}_flat`);
+    let map = name;
+    if (r > 0) {
+      const m = r * d;
+      const padded = b.op('Pad', [name, b.addInt64(`${name}_pads`, [0, m, m, 0, 0, m, m, 0])], { mode: attr.string('constant') }, `${name}_padded`);
+      const windows: string[] = [];
+      for (let dy = -r; dy <= r; dy++) {
+        for (let dx = -r; dx <= r; dx++) {
+          const y0 = m + dy * d;
+          const x0 = m + dx * d;
+          const tag = `${name}_win_${dy + r}_${dx + r}`;
+          windows.push(b.op('Slice', [padded, b.addInt64(`${tag}_starts`, [y0, x0]), b.addInt64(`${tag}_ends`, [y0 + hh!, x0 + ww!]), b.addInt64(`${tag}_axes`, [1, 2])], undefined, tag));
+        }
+      }
+      map = b.op('Concat', windows, { axis: attr.int(3) }, `${name}_context`);
+    }
+    return b.op('Reshape', [map, b.addInt64(`${name}_flat_shape`, [hh! * ww!, Kin])], undefined, `${name}_flat`);
   });
   const features = b.op('Concat', flat, { axis: attr.int(0) }, 'features');
 
@@ -122,7 +154,7 @@ export function buildDetectorOnnx(cfg: RunConfig, weights: readonly NamedWeight[
     return b.op('Add', [mm, bName], undefined, `head_${prefix}_linear`);
   };
   // ReLU6 as Clip(0, 6) (opset 13: min/max are inputs).
-  const hidden = b.op('Clip', [dense(features, 'hidden', K, H), b.addFloat('relu6_min', [0], []), b.addFloat('relu6_max', [6], [])], undefined, 'head_hidden');
+  const hidden = b.op('Clip', [dense(features, 'hidden', Kin, H), b.addFloat('relu6_min', [0], []), b.addFloat('relu6_max', [6], [])], undefined, 'head_hidden');
   // [P, A·C] → [1, P·A, C]: column a·C + c is anchor a, class c (see ssd-head.ts).
   const logits = b.op('Reshape', [dense(hidden, 'class', H, A * C), b.addInt64('logits_shape', [1, N, C])], undefined, 'logits');
   b.reserve('scores');
@@ -197,10 +229,11 @@ async function checkParity(project: Project, cfg: RunConfig, weights: NamedWeigh
   await decodeFramesRgb(examples.map((e) => path.join(project.dir, e.file)), S, S, (_i, rgb) => void inputs.push(toModelInput(rgb)), signal);
 
   // The app's pipeline: backbone features, then the head in TensorFlow.js and trainer.predict's decoding.
-  const pool = new Float32Array(inputs.length * FEATURE_SIZE);
-  const extractor = await createFeatureExtractor('onnx', path.join(project.dir, 'runs', '.cache'));
+  const K = featureChannels(cfg.features);
+  const pool = new Float32Array(inputs.length * FEATURE_POSITIONS * K);
+  const extractor = await createFeatureExtractor('onnx', path.join(project.dir, 'runs', '.cache'), cfg.features);
   try {
-    for (const [i, x] of inputs.entries()) await extractor.run(x, pool, i * FEATURE_SIZE);
+    for (const [i, x] of inputs.entries()) await extractor.run(x, pool, i * FEATURE_POSITIONS * K);
   } finally {
     await extractor.close();
   }
@@ -210,12 +243,13 @@ async function checkParity(project: Project, cfg: RunConfig, weights: NamedWeigh
   const { createHead } = await import('./head/ssd-head');
   const { createTrainer } = await import('./head/train-step');
   const anchors = generateAnchors(cfg.anchors);
-  const head = createHead({ channels: FEATURE_CHANNELS, hidden: cfg.hidden, anchorsPerPosition: anchorsPerPosition(cfg.anchors), numClasses: cfg.classes.length, seed: cfg.seed });
+  const context = cfg.context ?? NO_CONTEXT;
+  const head = createHead({ channels: contextChannels(context, K), hidden: cfg.hidden, anchorsPerPosition: anchorsPerPosition(cfg.anchors), numClasses: cfg.classes.length, seed: cfg.seed });
   const trainer = createTrainer(head, { schedule: { base: 1e-3, total: 1 }, anchors });
   let preds: import('./head/train-step').Prediction[];
   try {
     head.setWeights(weights);
-    const x = tf.tensor3d(pool, [inputs.length, FEATURE_POSITIONS, FEATURE_CHANNELS]);
+    const x = tf.tensor3d(contextRows(pool, 0, inputs.length, context, undefined, K), [inputs.length, FEATURE_POSITIONS, contextChannels(context, K)]);
     try {
       preds = trainer.predict(x);
     } finally {

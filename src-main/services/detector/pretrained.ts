@@ -15,6 +15,7 @@ import { convertGraphModel, type TfjsGraphModelJson } from './onnx/tfjs-to-onnx'
 
 const FPN = 'StatefulPartitionedCall/ssd_mobile_net_v2fpn_keras_feature_extractor/FeatureMaps/top_down';
 const TOWER = 'StatefulPartitionedCall/WeightSharedConvolutionalBoxPredictor/PredictionTower/conv2d_3';
+const CLASS_PREDICTOR = 'StatefulPartitionedCall/WeightSharedConvolutionalBoxPredictor/WeightSharedConvolutionalClassHead/ClassPredictor';
 
 export const PRETRAINED = {
   id: 'handtrack-ssd320fpnlite',
@@ -34,6 +35,13 @@ export const PRETRAINED = {
    * test AP50 0.40 after 400 steps against 0.46 from the FPN maps, so the FPN maps stay the default.
    */
   towerNodes: [`${TOWER}/activation_0/Relu6`, `${TOWER}/activation_1/Relu6`, `${TOWER}/activation_2/Relu6`],
+  /**
+   * The pretrained detector's own class logits at strides 8, 16, 32 ([1,h,w,48]: 6 anchors × 8 classes —
+   * background, open, closed, pinch, point, face, …): its opinion of the hand pose, after the 4-layer
+   * prediction tower that a per-position head cannot reproduce. Optional extra input channels.
+   */
+  scoreNodes: [`${CLASS_PREDICTOR}/BiasAdd`, `${CLASS_PREDICTOR}/BiasAdd_1`, `${CLASS_PREDICTOR}/BiasAdd_2`],
+  scoreChannels: 48,
   featureStrides: [8, 16, 32],
   featureShapes: [
     [1, 40, 40, 128],
@@ -47,6 +55,8 @@ export const PRETRAINED = {
 /** ONNX names of the converted backbone's input and outputs. */
 export const BACKBONE_INPUT = 'image';
 export const BACKBONE_OUTPUTS = ['feature_s8', 'feature_s16', 'feature_s32'] as const;
+/** ONNX names of the pretrained class logits when the backbone is converted with them. */
+export const SCORE_OUTPUTS = ['pretrained_scores_s8', 'pretrained_scores_s16', 'pretrained_scores_s32'] as const;
 
 /**
  * Bumped whenever the converter's output for the same weights changes, so stale cached ONNX files
@@ -84,20 +94,21 @@ const resolved = new Map<string, string>();
  * NHWC feature maps), converting once and caching `backbone-<hash>.onnx` in `cacheDir`. The hash
  * covers the model files and the converter revision, so a cached file is always current.
  */
-export async function pretrainedBackboneOnnx(cacheDir: string = defaultCacheDir()): Promise<string> {
-  const known = resolved.get(cacheDir);
+export async function pretrainedBackboneOnnx(cacheDir: string = defaultCacheDir(), withScores = false): Promise<string> {
+  const key = `${cacheDir}|${withScores}`;
+  const known = resolved.get(key);
   if (known && existsSync(known)) return known;
   const { modelJson, weightData } = loadPretrainedGraph();
   const hash = createHash('sha256')
     .update(CONVERTER_REVISION)
-    .update(JSON.stringify(PRETRAINED.featureNodes))
+    .update(JSON.stringify(withScores ? [...PRETRAINED.featureNodes, ...PRETRAINED.scoreNodes] : PRETRAINED.featureNodes))
     .update(JSON.stringify(modelJson))
     .update(new Uint8Array(weightData))
     .digest('hex')
     .slice(0, 16);
   const file = path.join(cacheDir, `backbone-${hash}.onnx`);
   if (existsSync(file)) {
-    resolved.set(cacheDir, file);
+    resolved.set(key, file);
     return file;
   }
   // Concurrent callers in this process share one conversion.
@@ -106,8 +117,8 @@ export async function pretrainedBackboneOnnx(cacheDir: string = defaultCacheDir(
     p = (async () => {
       const { bytes } = convertGraphModel(modelJson, weightData, {
         input: { node: PRETRAINED.inputNode, shape: [1, PRETRAINED.inputSize, PRETRAINED.inputSize, 3], name: BACKBONE_INPUT },
-        outputs: [...PRETRAINED.featureNodes],
-        outputNames: [...BACKBONE_OUTPUTS],
+        outputs: withScores ? [...PRETRAINED.featureNodes, ...PRETRAINED.scoreNodes] : [...PRETRAINED.featureNodes],
+        outputNames: withScores ? [...BACKBONE_OUTPUTS, ...SCORE_OUTPUTS] : [...BACKBONE_OUTPUTS],
         graphName: PRETRAINED.id,
         docString: `${PRETRAINED.architecture}; from ${PRETRAINED.package} (${PRETRAINED.licence}) ${PRETRAINED.file}; ${CONVERTER_REVISION}`,
       });
@@ -116,7 +127,7 @@ export async function pretrainedBackboneOnnx(cacheDir: string = defaultCacheDir(
       const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
       writeFileSync(tmp, bytes);
       renameSync(tmp, file);
-      resolved.set(cacheDir, file);
+      resolved.set(key, file);
       return file;
     })().finally(() => inFlight.delete(file));
     inFlight.set(file, p);
@@ -132,7 +143,7 @@ export interface OnnxFeatureExtractor {
 }
 
 /** Opens the converted backbone with onnxruntime-node (CPU, one thread: predictable latency). */
-export async function createOnnxFeatureExtractor(onnxPath: string): Promise<OnnxFeatureExtractor> {
+export async function createOnnxFeatureExtractor(onnxPath: string, outputs: readonly string[] = BACKBONE_OUTPUTS): Promise<OnnxFeatureExtractor> {
   // Loaded lazily: the native addon is only needed when a detector actually runs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
@@ -151,7 +162,7 @@ export async function createOnnxFeatureExtractor(onnxPath: string): Promise<Onnx
       if (input.length !== expected) throw new Error(`feature extractor: expected ${expected} floats (1×${S}×${S}×3), got ${input.length}`);
       const feeds = { [BACKBONE_INPUT]: new ort.Tensor('float32', input, [1, S, S, 3]) };
       const out = await session.run(feeds);
-      return BACKBONE_OUTPUTS.map((name) => out[name].data as Float32Array);
+      return outputs.map((name) => out[name].data as Float32Array);
     },
     async close(): Promise<void> {
       if (closed) return;

@@ -16,6 +16,8 @@ export interface AugmentOptions {
   crop: boolean;
   jitter: boolean;
   minScale?: number;
+  /** Scales the colour jitter's ranges (default 1: brightness ±0.15, contrast and saturation ±0.2). */
+  jitterStrength?: number;
 }
 
 /** Bilinear resize of an RGB crop (x0,y0,w,h in source pixels) to outW×outH. */
@@ -48,11 +50,11 @@ export function resizeCropRgb(src: Uint8Array, sw: number, sh: number, x0: numbe
   return out;
 }
 
-/** In-place colour jitter: brightness ±0.15, contrast 0.8–1.2, saturation 0.8–1.2. */
-export function jitterRgb(rgb: Uint8Array, rand: () => number): void {
-  const bright = (rand() - 0.5) * 0.3 * 255;
-  const contrast = 0.8 + rand() * 0.4;
-  const sat = 0.8 + rand() * 0.4;
+/** In-place colour jitter: brightness ±0.15, contrast 0.8–1.2, saturation 0.8–1.2 (× strength). */
+export function jitterRgb(rgb: Uint8Array, rand: () => number, strength = 1): void {
+  const bright = (rand() - 0.5) * 0.3 * strength * 255;
+  const contrast = 1 + (rand() - 0.5) * 0.4 * strength;
+  const sat = 1 + (rand() - 0.5) * 0.4 * strength;
   let mean = 0;
   for (let i = 0; i < rgb.length; i++) mean += rgb[i]!;
   mean /= rgb.length;
@@ -87,7 +89,7 @@ export function augmentFrame(src: Uint8Array, sw: number, sh: number, boxes: Nor
     y0 = rand() * (sh - ch);
   }
   const rgb = resizeCropRgb(src, sw, sh, x0, y0, cw, ch, out, out);
-  if (opts.jitter) jitterRgb(rgb, rand);
+  if (opts.jitter) jitterRgb(rgb, rand, opts.jitterStrength ?? 1);
   const nx0 = x0 / sw;
   const ny0 = y0 / sh;
   const nw = cw / sw;

@@ -13,7 +13,8 @@ import { getSplit } from '../dataset/split';
 import { splitExamples } from '../dataset/split-examples';
 import { decodeFramesRgb } from './decode-frames';
 import { toModelInput } from './augment';
-import { createFeatureExtractor, FEATURE_CHANNELS, FEATURE_SIZE } from './features';
+import { createFeatureExtractor, featureChannels, FEATURE_POSITIONS } from './features';
+import { contextChannels, NO_CONTEXT } from './neighbourhood';
 import { loadWeights, readJson, runDir } from './run-store';
 import { evaluate, selectBackend, type EvalResult, type RunConfig } from './train-job';
 
@@ -42,26 +43,28 @@ export async function evaluateRun(project: Project, runId: string, side: 'test' 
   const { createHead } = await import('../detector/head/ssd-head');
   const { createTrainer } = await import('../detector/head/train-step');
   const { anchorsPerPosition } = await import('../../../src-shared/detector/anchors');
-  const pool = new Float32Array(examples.length * FEATURE_SIZE);
-  const extractor = await createFeatureExtractor('auto', path.join(project.dir, 'runs', '.cache'));
+  const K = featureChannels(cfg.features);
+  const pool = new Float32Array(examples.length * FEATURE_POSITIONS * K);
+  const extractor = await createFeatureExtractor('auto', path.join(project.dir, 'runs', '.cache'), cfg.features);
   try {
     await decodeFramesRgb(
       examples.map((e) => path.join(project.dir, e.file)),
       320,
       320,
-      async (i, rgb) => extractor.run(toModelInput(rgb), pool, i * FEATURE_SIZE),
+      async (i, rgb) => extractor.run(toModelInput(rgb), pool, i * FEATURE_POSITIONS * K),
       signal,
     );
   } finally {
     await extractor.close();
   }
   const anchors = generateAnchors(cfg.anchors);
-  const head = createHead({ channels: FEATURE_CHANNELS, hidden: cfg.hidden, anchorsPerPosition: anchorsPerPosition(cfg.anchors), numClasses: labelMap.length, seed: cfg.seed });
+  const context = cfg.context ?? NO_CONTEXT;
+  const head = createHead({ channels: contextChannels(context, K), hidden: cfg.hidden, anchorsPerPosition: anchorsPerPosition(cfg.anchors), numClasses: labelMap.length, seed: cfg.seed });
   head.setWeights(best.weights);
   const trainer = createTrainer(head, { schedule: { base: cfg.lr, total: cfg.steps }, anchors });
   try {
     const gt = cocoForSplit(project, { splitId: split.id, side }).coco;
-    const ev = await evaluate(tf, trainer, { pool, trainBoxes: [], nTrain: 0, nTest: examples.length, backend: extractor.backend }, examples, gt, labelMap, best.header.step);
+    const ev = await evaluate(tf, trainer, { train: new Uint16Array(0), test: pool, channels: K, trainBoxes: [], nTrain: 0, nTest: examples.length, backend: extractor.backend }, examples, gt, labelMap, best.header.step, context);
     return { run: runId, split: side, splitId: split.id, step: best.header.step, metrics: ev.stats, perWord: ev.perWord, confusion: ev.confusion, featureBackend: extractor.backend };
   } finally {
     trainer.dispose();

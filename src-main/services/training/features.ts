@@ -8,34 +8,69 @@
 import path from 'node:path';
 import { KslError } from '../../../src-shared/result';
 import { unpackedPath } from '../fs/unpacked-path';
-import { createOnnxFeatureExtractor, loadPretrainedGraph, pretrainedBackboneOnnx, PRETRAINED } from '../detector/pretrained';
+import { BACKBONE_OUTPUTS, createOnnxFeatureExtractor, loadPretrainedGraph, pretrainedBackboneOnnx, PRETRAINED, SCORE_OUTPUTS } from '../detector/pretrained';
 
+/** Channels of the FPN maps. */
 export const FEATURE_CHANNELS = 128;
 export const FEATURE_POSITIONS = 40 * 40 + 20 * 20 + 10 * 10;
+/** Floats per frame of the plain FPN feature set. */
 export const FEATURE_SIZE = FEATURE_POSITIONS * FEATURE_CHANNELS;
+const LEVEL_POSITIONS = [1600, 400, 100];
+
+/**
+ * What the head sees at each position: the FPN features alone, or followed by the pretrained
+ * detector's own class logits (PRETRAINED.scoreNodes).
+ */
+export type FeatureSet = 'fpn' | 'fpn+scores';
+
+/** Channels per position of a feature set. */
+export const featureChannels = (set: FeatureSet = 'fpn'): number => (set === 'fpn' ? FEATURE_CHANNELS : FEATURE_CHANNELS + PRETRAINED.scoreChannels);
 
 export interface FeatureExtractor {
   backend: 'onnxruntime-node' | 'tfjs-wasm';
-  /** input: 1×320×320×3 NHWC RGB in [-1, 1]; writes FEATURE_SIZE floats into `out` at `offset`. */
+  /** Channels per position written by run(). */
+  channels: number;
+  /** input: 1×320×320×3 NHWC RGB in [-1, 1]; writes FEATURE_POSITIONS × channels floats into `out` at `offset`. */
   run(input: Float32Array, out: Float32Array, offset: number): Promise<void>;
   close(): Promise<void>;
 }
 
+/**
+ * Writes the maps position by position: level by level, each position's FPN channels followed by its
+ * extra channels (when maps has 6 entries: 3 FPN maps, then 3 extra maps of the same levels).
+ */
 function concatInto(maps: Float32Array[], out: Float32Array, offset: number): void {
-  let o = offset;
-  for (const m of maps) {
-    out.set(m, o);
-    o += m.length;
+  if (maps.length === 3) {
+    let o = offset;
+    for (const m of maps) {
+      out.set(m, o);
+      o += m.length;
+    }
+    if (o - offset !== FEATURE_SIZE) throw new KslError('INTERNAL', `feature maps have ${o - offset} values, expected ${FEATURE_SIZE}`);
+    return;
   }
-  if (o - offset !== FEATURE_SIZE) throw new KslError('INTERNAL', `feature maps have ${o - offset} values, expected ${FEATURE_SIZE}`);
+  const E = maps[3]!.length / LEVEL_POSITIONS[0]!;
+  const K = FEATURE_CHANNELS + E;
+  let o = offset;
+  for (let l = 0; l < 3; l++) {
+    const f = maps[l]!;
+    const x = maps[l + 3]!;
+    if (f.length !== LEVEL_POSITIONS[l]! * FEATURE_CHANNELS || x.length !== LEVEL_POSITIONS[l]! * E) throw new KslError('INTERNAL', `feature level ${l}: ${f.length} + ${x.length} values`);
+    for (let p = 0; p < LEVEL_POSITIONS[l]!; p++, o += K) {
+      out.set(f.subarray(p * FEATURE_CHANNELS, (p + 1) * FEATURE_CHANNELS), o);
+      out.set(x.subarray(p * E, (p + 1) * E), o + FEATURE_CHANNELS);
+    }
+  }
 }
 
-export async function createFeatureExtractor(prefer: 'auto' | 'onnx' | 'wasm' = 'auto', cacheDir?: string): Promise<FeatureExtractor> {
+export async function createFeatureExtractor(prefer: 'auto' | 'onnx' | 'wasm' = 'auto', cacheDir?: string, set: FeatureSet = 'fpn'): Promise<FeatureExtractor> {
   if (prefer !== 'wasm') {
     try {
-      const onnx = await createOnnxFeatureExtractor(await pretrainedBackboneOnnx(cacheDir));
+      const withScores = set !== 'fpn';
+      const onnx = await createOnnxFeatureExtractor(await pretrainedBackboneOnnx(cacheDir, withScores), withScores ? [...BACKBONE_OUTPUTS, ...SCORE_OUTPUTS] : BACKBONE_OUTPUTS);
       return {
         backend: 'onnxruntime-node',
+        channels: featureChannels(set),
         run: async (input, out, offset) => concatInto(await onnx.run(input), out, offset),
         close: () => onnx.close(),
       };
@@ -44,10 +79,10 @@ export async function createFeatureExtractor(prefer: 'auto' | 'onnx' | 'wasm' = 
       process.stderr.write(`note: onnxruntime backbone unavailable (${(e as Error).message}); using TensorFlow.js wasm\n`);
     }
   }
-  return createWasmExtractor();
+  return createWasmExtractor(set);
 }
 
-async function createWasmExtractor(): Promise<FeatureExtractor> {
+async function createWasmExtractor(set: FeatureSet): Promise<FeatureExtractor> {
   // A separate tfjs engine state is not available, so the wasm backend is selected globally;
   // the head trains on whichever backend is active (wasm covers every op the head uses).
   const tf = await import('@tensorflow/tfjs');
@@ -67,11 +102,13 @@ async function createWasmExtractor(): Promise<FeatureExtractor> {
       convertedBy: modelJson.convertedBy,
     }),
   });
+  const nodes = set === 'fpn' ? [...PRETRAINED.featureNodes] : [...PRETRAINED.featureNodes, ...PRETRAINED.scoreNodes];
   return {
     backend: 'tfjs-wasm',
+    channels: featureChannels(set),
     async run(input, out, offset) {
       const x = tf.tensor4d(input, [1, PRETRAINED.inputSize, PRETRAINED.inputSize, 3]);
-      const maps = model.execute({ [PRETRAINED.inputNode]: x }, [...PRETRAINED.featureNodes]) as import('@tensorflow/tfjs').Tensor[];
+      const maps = model.execute({ [PRETRAINED.inputNode]: x }, nodes) as import('@tensorflow/tfjs').Tensor[];
       const data = await Promise.all(maps.map((m) => m.data() as Promise<Float32Array>));
       x.dispose();
       for (const m of maps) m.dispose();

@@ -24,13 +24,53 @@ import type { JobContext, JobDefinition } from '../jobs/job-manager';
 import type { DetectionTargets } from '../detector/head/targets';
 import { augmentFrame, toModelInput, type NormBox } from './augment';
 import { decodeFramesRgb } from './decode-frames';
-import { createFeatureExtractor, FEATURE_CHANNELS, FEATURE_POSITIONS, FEATURE_SIZE } from './features';
+import { encodeHalf } from './half';
+import { createFeatureExtractor, featureChannels, FEATURE_POSITIONS, type FeatureSet } from './features';
+import { contextChannels, contextRows, gatherContextHalf, neighbourTable, neighbours, NO_CONTEXT, type Neighbourhood } from './neighbourhood';
+import type { LossOptions } from '../detector/head/losses';
 import { appendMetrics, loadWeights, newRunId, readJson, runDir, saveWeights, upsertRun, writeJson } from './run-store';
 
 /** Augmentation source size: frames are stretched to this square, then cropped and resized to 320. */
 const AUG_SOURCE = 400;
 const INPUT = PRETRAINED.inputSize;
-const HIDDEN = 96;
+
+/**
+ * Head and sampling settings that are not user parameters (TrainParams): the defaults are what the
+ * benchmark measured best; the experiment script (scripts/bench/train-lab.ts) overrides them.
+ */
+export interface HeadTuning {
+  /** The head's input per position: FPN features, optionally with the pretrained detector's class logits. */
+  features: FeatureSet;
+  /** Spatial context of each position (see neighbourhood.ts). */
+  context: Neighbourhood;
+  /** Hidden width of the head's MLP. */
+  hidden: number;
+  /** Positions per sample and step: all near a hand, the rest random. */
+  positionsPerSample: number;
+  /** Augmented copies: crop scale range (fraction of the source side) and colour jitter. */
+  minScale: number;
+  jitter: boolean;
+  jitterStrength: number;
+  loss: Partial<LossOptions>;
+  weightDecay: number;
+  /** Dropout on the head's input rows during training (0 = none): a regulariser against learning one signer's look. */
+  inputDropout: number;
+  /** Where feature caches live; default the run's folder. Shared caches are keyed by data and augmentation. */
+  featureCacheDir?: string;
+}
+
+export const DEFAULT_TUNING: Readonly<HeadTuning> = Object.freeze({
+  features: 'fpn' as FeatureSet,
+  context: NO_CONTEXT,
+  hidden: 96,
+  positionsPerSample: 640,
+  minScale: 0.75,
+  jitter: true,
+  jitterStrength: 1,
+  loss: {},
+  weightDecay: 0,
+  inputDropout: 0,
+});
 
 export interface RunConfig extends Omit<TrainParams, 'runId'> {
   runId: string;
@@ -38,6 +78,11 @@ export interface RunConfig extends Omit<TrainParams, 'runId'> {
   level: number | undefined;
   anchors: AnchorConfig;
   hidden: number;
+  /** The head's spatial context; absent in runs made before it existed (1×1). */
+  context?: Neighbourhood;
+  /** The feature set; absent in runs made before it existed ('fpn'). */
+  features?: FeatureSet;
+  tuning?: Omit<HeadTuning, 'featureCacheDir'>;
   classes: { id: number; name: string; text: string; label: string | null }[];
   pretrained: { id: string; package: string; licence: string; architecture: string; scaling: string };
   fingerprint: string;
@@ -80,8 +125,6 @@ function fingerprintOf(train: SplitExample[], test: SplitExample[]): string {
 const normBoxes = (e: SplitExample): NormBox[] =>
   e.boxes.map((b) => ({ ymin: b.y / e.height, xmin: b.x / e.width, ymax: (b.y + b.h) / e.height, xmax: (b.x + b.w) / e.width, cls: b.classId - 1 }));
 
-const POSITIONS_PER_SAMPLE = 640;
-
 /** Positions with an anchor matched to a hand or ignored by the matcher (close to one). */
 function positionsNearObjects(t: DetectionTargets, A: number): Int32Array {
   const out: number[] = [];
@@ -100,7 +143,7 @@ function positionsNearObjects(t: DetectionTargets, A: number): Int32Array {
  * Copies P positions of sample `s` (all near-object ones first, then random others) into `buf` at
  * `offset` and returns the matching targets.
  */
-function gatherPositions(pool: Float32Array, s: number, t: DetectionTargets, near: Int32Array, A: number, P: number, rand: () => number, buf: Float32Array, offset: number): DetectionTargets {
+function gatherPositions(pool: Uint16Array, K: number, s: number, t: DetectionTargets, near: Int32Array, A: number, P: number, rand: () => number, table: Int32Array, k: number, buf: Float32Array, offset: number): DetectionTargets {
   const chosen = new Int32Array(P);
   const taken = new Uint8Array(FEATURE_POSITIONS);
   let n = 0;
@@ -118,10 +161,9 @@ function gatherPositions(pool: Float32Array, s: number, t: DetectionTargets, nea
   const cls = new Int32Array(P * A);
   const box = new Float32Array(P * A * 4);
   let matched = 0;
-  const base = s * FEATURE_SIZE;
+  gatherContextHalf(pool, s * FEATURE_POSITIONS * K, chosen, table, k, buf, offset, K);
   for (let j = 0; j < P; j++) {
     const p = chosen[j]!;
-    buf.set(pool.subarray(base + p * FEATURE_CHANNELS, base + (p + 1) * FEATURE_CHANNELS), offset + j * FEATURE_CHANNELS);
     for (let a = 0; a < A; a++) {
       const c = t.cls[p * A + a]!;
       cls[j * A + a] = c;
@@ -169,22 +211,26 @@ export async function selectBackend(): Promise<string> {
 
 /** Node's single read/write calls stop at 2 GiB; feature caches are larger: move them in chunks. */
 const CHUNK = 256 * 1024 * 1024;
-function writeLarge(file: string, bytes: Uint8Array): void {
+function writeLarge(file: string, parts: Uint8Array[]): void {
   const fd = openSync(`${file}.tmp`, 'w');
   try {
-    for (let o = 0; o < bytes.length; o += CHUNK) writeSync(fd, bytes, o, Math.min(CHUNK, bytes.length - o));
+    for (const bytes of parts) for (let o = 0; o < bytes.length; o += CHUNK) writeSync(fd, bytes, o, Math.min(CHUNK, bytes.length - o));
   } finally {
     closeSync(fd);
   }
   renameSync(`${file}.tmp`, file);
 }
-function readLarge(file: string, into: Uint8Array): void {
+function readLarge(file: string, parts: Uint8Array[]): void {
   const fd = openSync(file, 'r');
   try {
-    for (let o = 0; o < into.length; ) {
-      const n = readSync(fd, into, o, Math.min(CHUNK, into.length - o), o);
-      if (n <= 0) throw new KslError('FAILED', `${file}: feature cache is shorter than expected; delete it to recompute.`);
-      o += n;
+    let position = 0;
+    for (const into of parts) {
+      for (let o = 0; o < into.length; ) {
+        const n = readSync(fd, into, o, Math.min(CHUNK, into.length - o), position);
+        if (n <= 0) throw new KslError('FAILED', `${file}: feature cache is shorter than expected; delete it to recompute.`);
+        o += n;
+        position += n;
+      }
     }
   } finally {
     closeSync(fd);
@@ -192,7 +238,12 @@ function readLarge(file: string, into: Uint8Array): void {
 }
 
 export interface FeatureCache {
-  pool: Float32Array;
+  /** Training copies' features as half-precision bits (half.ts): half the memory. */
+  train: Uint16Array;
+  /** Test frames' features, float32 (the metrics match `ksl eval`'s exactly). */
+  test: Float32Array;
+  /** Channels per position in the pool. */
+  channels: number;
   trainBoxes: NormBox[][];
   nTrain: number;
   nTest: number;
@@ -200,28 +251,49 @@ export interface FeatureCache {
 }
 
 /** Features for every training copy and test frame, from the run's cache or computed now. */
-async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, train: SplitExample[], test: SplitExample[]): Promise<FeatureCache> {
+async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tuning: HeadTuning, train: SplitExample[], test: SplitExample[]): Promise<FeatureCache> {
   const nTrain = train.length * cfg.copies;
   const nTest = test.length;
   const total = nTrain + nTest;
-  const metaFile = path.join(dir, 'features.json');
-  const binFile = path.join(dir, 'features.f32');
-  const meta = readJson<{ fingerprint: string; nTrain: number; nTest: number; copies: number; seed: number; backend: string; trainBoxes: NormBox[][] }>(metaFile);
-  if (meta && meta.fingerprint === cfg.fingerprint && meta.nTrain === nTrain && meta.nTest === nTest && existsSync(binFile)) {
-    ctx.progress(total, total, 'Features from the run cache');
-    const pool = new Float32Array(total * FEATURE_SIZE);
-    readLarge(binFile, new Uint8Array(pool.buffer));
-    return { pool, trainBoxes: meta.trainBoxes, nTrain, nTest, backend: meta.backend };
+  const set = cfg.features ?? 'fpn';
+  const K = featureChannels(set);
+  const frameSize = FEATURE_POSITIONS * K;
+  const augKey = { minScale: tuning.minScale, jitter: tuning.jitter, ...(tuning.jitterStrength !== 1 ? { jitterStrength: tuning.jitterStrength } : {}), features: set, storage: 'f16+f32' };
+  let metaFile = path.join(dir, 'features.json');
+  let binFile = path.join(dir, 'features.bin');
+  if (tuning.featureCacheDir) {
+    const key = createHash('sha256').update(JSON.stringify({ f: cfg.fingerprint, copies: cfg.copies, seed: cfg.seed, augKey })).digest('hex').slice(0, 16);
+    mkdirSync(tuning.featureCacheDir, { recursive: true });
+    metaFile = path.join(tuning.featureCacheDir, `features-${key}.json`);
+    binFile = path.join(tuning.featureCacheDir, `features-${key}.bin`);
   }
-  const pool = new Float32Array(total * FEATURE_SIZE);
-  const extractor = await createFeatureExtractor('auto', path.join(ctx.project.dir, 'runs', '.cache'));
+  const meta = readJson<{ fingerprint: string; nTrain: number; nTest: number; copies: number; seed: number; backend: string; trainBoxes: NormBox[][]; augKey?: typeof augKey }>(metaFile);
+  if (meta && meta.fingerprint === cfg.fingerprint && meta.nTrain === nTrain && meta.nTest === nTest && JSON.stringify(meta.augKey) === JSON.stringify(augKey) && existsSync(binFile)) {
+    ctx.progress(total, total, 'Features from the run cache');
+    const train = new Uint16Array(nTrain * frameSize);
+    const testPool = new Float32Array(nTest * frameSize);
+    readLarge(binFile, [new Uint8Array(train.buffer), new Uint8Array(testPool.buffer)]);
+    return { train, test: testPool, channels: K, trainBoxes: meta.trainBoxes, nTrain, nTest, backend: meta.backend };
+  }
+  const trainPool = new Uint16Array(nTrain * frameSize);
+  const testPool = new Float32Array(nTest * frameSize);
+  const scratch = new Float32Array(frameSize);
+  const extractor = await createFeatureExtractor('auto', path.join(ctx.project.dir, 'runs', '.cache'), set);
   const trainBoxes: NormBox[][] = new Array(nTrain);
   const rand = mulberry32(cfg.seed ^ 0x5eed);
   let done = 0;
   const t0 = Date.now();
   const report = () => ctx.progress(done, total, `Computing features (${extractor.backend}): ${done}/${total}`, { featuresPerSecond: done / Math.max(1e-3, (Date.now() - t0) / 1000) });
+  // One backbone pass in flight while the next copy is augmented (see submit).
+  let inflight: Promise<void> | undefined;
   try {
     const files = (ex: SplitExample[]) => ex.map((e) => path.join(ctx.project.dir, e.file));
+    // One backbone pass in flight while the next copy is augmented: onnxruntime-node runs a session
+    // off the JS thread, so cropping, resizing and jitter overlap inference when a second core is free.
+    const submit = async (input: Float32Array, after: () => void) => {
+      if (inflight) await inflight;
+      inflight = extractor.run(input, scratch, 0).then(after);
+    };
     await decodeFramesRgb(
       files(train),
       AUG_SOURCE,
@@ -230,34 +302,43 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tra
         const ex = train[i]!;
         const boxes = normBoxes(ex);
         for (let c = 0; c < cfg.copies; c++) {
-          const aug = augmentFrame(rgb, AUG_SOURCE, AUG_SOURCE, boxes, INPUT, rand, { crop: c > 0, jitter: c > 0 });
+          const aug = augmentFrame(rgb, AUG_SOURCE, AUG_SOURCE, boxes, INPUT, rand, { crop: c > 0, jitter: c > 0 && tuning.jitter, minScale: tuning.minScale, jitterStrength: tuning.jitterStrength });
           const slot = i * cfg.copies + c;
           trainBoxes[slot] = aug.boxes;
-          await extractor.run(toModelInput(aug.rgb), pool, slot * FEATURE_SIZE);
-          done++;
+          await submit(toModelInput(aug.rgb), () => {
+            encodeHalf(scratch, trainPool, slot * frameSize);
+            done++;
+          });
         }
         report();
       },
       ctx.signal,
     );
+    if (inflight) await inflight;
+    inflight = undefined;
     await decodeFramesRgb(
       files(test),
       INPUT,
       INPUT,
       async (i, rgb) => {
-        await extractor.run(toModelInput(rgb), pool, (nTrain + i) * FEATURE_SIZE);
-        done++;
+        await submit(toModelInput(rgb), () => {
+          testPool.set(scratch, i * frameSize);
+          done++;
+        });
         report();
       },
       ctx.signal,
     );
+    if (inflight) await inflight;
   } finally {
+    // A pass still running when decoding failed or was cancelled: let it end before closing.
+    await inflight?.catch(() => undefined);
     await extractor.close();
   }
   // Cached for resume: a resumed run starts training at once.
-  writeLarge(binFile, new Uint8Array(pool.buffer, pool.byteOffset, pool.byteLength));
-  writeJson(metaFile, { fingerprint: cfg.fingerprint, nTrain, nTest, copies: cfg.copies, seed: cfg.seed, backend: extractor.backend, trainBoxes });
-  return { pool, trainBoxes, nTrain, nTest, backend: extractor.backend };
+  writeLarge(binFile, [new Uint8Array(trainPool.buffer), new Uint8Array(testPool.buffer)]);
+  writeJson(metaFile, { fingerprint: cfg.fingerprint, nTrain, nTest, copies: cfg.copies, seed: cfg.seed, backend: extractor.backend, trainBoxes, augKey });
+  return { train: trainPool, test: testPool, channels: K, trainBoxes, nTrain, nTest, backend: extractor.backend };
 }
 
 /** Runs the head over the test features and scores the detections with the COCO evaluation. */
@@ -269,15 +350,17 @@ export async function evaluate(
   gt: ReturnType<typeof cocoForSplit>['coco'],
   labelMap: LabelMapEntry[],
   step: number,
+  context: Neighbourhood = NO_CONTEXT,
 ): Promise<EvalResult> {
   const dets: CocoDt[] = [];
   const C = labelMap.length;
   const confusion = Array.from({ length: C }, () => new Array<number>(C + 1).fill(0));
-  const B = 16;
+  const table = neighbourTable(context);
+  // Context rows are neighbours × larger than the features: smaller batches keep memory flat.
+  const B = context.radius === 0 ? 16 : 4;
   for (let s = 0; s < test.length; s += B) {
     const n = Math.min(B, test.length - s);
-    const start = (cache.nTrain + s) * FEATURE_SIZE;
-    const x = tf.tensor3d(cache.pool.subarray(start, start + n * FEATURE_SIZE), [n, FEATURE_POSITIONS, FEATURE_CHANNELS]);
+    const x = tf.tensor3d(contextRows(cache.test, s, n, context, table, cache.channels), [n, FEATURE_POSITIONS, contextChannels(context, cache.channels)]);
     const preds = trainer.predict(x);
     x.dispose();
     for (let k = 0; k < n; k++) {
@@ -321,7 +404,10 @@ export async function evaluate(
   };
 }
 
-export const trainJob: JobDefinition<TrainParams> = {
+/** The train job with head settings other than the defaults (experiments). */
+export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefinition<TrainParams> {
+  const tuning: HeadTuning = { ...DEFAULT_TUNING, ...overrides };
+  return {
   kind: 'train',
   resumable: true,
   async run(ctx: JobContext, params: TrainParams): Promise<TrainResult> {
@@ -354,7 +440,10 @@ export const trainJob: JobDefinition<TrainParams> = {
       splitId: split.id,
       level: split.level ?? undefined,
       anchors: { ...DEFAULT_ANCHORS, strides: [...DEFAULT_ANCHORS.strides], baseSizes: [...DEFAULT_ANCHORS.baseSizes], aspectRatios: [...DEFAULT_ANCHORS.aspectRatios] },
-      hidden: HIDDEN,
+      hidden: tuning.hidden,
+      context: { ...tuning.context },
+      features: tuning.features,
+      tuning: { ...(({ featureCacheDir: _dir, ...t }) => t)(tuning) },
       classes: labelMap.map((l) => ({ id: l.id, name: l.name, text: l.text, label: l.label })),
       pretrained: { id: PRETRAINED.id, package: PRETRAINED.package, licence: PRETRAINED.licence, architecture: PRETRAINED.architecture, scaling: PRETRAINED.scaling },
       fingerprint,
@@ -369,26 +458,29 @@ export const trainJob: JobDefinition<TrainParams> = {
     writeJson(path.join(dir, 'run.json'), { ...cfg, backend });
     upsertRun(project, { id: runId, splitId: split.id, level: split.level, preset: cfg.preset, backend, config: cfg, fingerprint, status: 'running' });
 
-    const cache = await computeFeatures(ctx, dir, cfg, train, test);
+    const cache = await computeFeatures(ctx, dir, cfg, tuning, train, test);
     const anchors = generateAnchors(cfg.anchors);
     const A = anchorsPerPosition(cfg.anchors);
     const targets = cache.trainBoxes.map((boxes) => buildTargets(boxes, anchors, { numClasses: labelMap.length }));
     const gt = cocoForSplit(project, { splitId: split.id, side: 'test' }).coco;
 
-    const head = createHead({ channels: FEATURE_CHANNELS, hidden: cfg.hidden, anchorsPerPosition: A, numClasses: labelMap.length, seed: cfg.seed });
+    const context = cfg.context ?? NO_CONTEXT;
+    const Kin = contextChannels(context, cache.channels);
+    const table = neighbourTable(context);
+    const head = createHead({ channels: Kin, hidden: cfg.hidden, anchorsPerPosition: A, numClasses: labelMap.length, seed: cfg.seed });
     const checkpoint = loadWeights(dir, 'checkpoint');
     const startStep = checkpoint ? checkpoint.header.step : 0;
     if (checkpoint) head.setWeights(checkpoint.weights);
-    const trainer = createTrainer(head, { optimizer: 'adam', schedule: { base: cfg.lr, total: cfg.steps }, anchors, startStep });
+    const trainer = createTrainer(head, { optimizer: 'adam', schedule: { base: cfg.lr, total: cfg.steps }, anchors, startStep, loss: cfg.tuning?.loss ?? {}, weightDecay: cfg.tuning?.weightDecay ?? 0 });
     let best = readJson<EvalResult & { step: number }>(path.join(dir, 'best-metrics.json'));
     const every = Math.max(1, Math.ceil(cfg.steps / cfg.checkpoints));
     const B = Math.min(cfg.batch, cache.nTrain);
     // Each step sees every position near a hand and a random subset of the others: the head is a
     // per-position MLP, so this is the same model at a third of the cost; easy background, which
     // focal loss weighs down anyway, is what gets subsampled.
-    const P = Math.min(FEATURE_POSITIONS, POSITIONS_PER_SAMPLE);
+    const P = Math.min(FEATURE_POSITIONS, cfg.tuning?.positionsPerSample ?? DEFAULT_TUNING.positionsPerSample);
     const nearHands = targets.map((t) => positionsNearObjects(t, A));
-    const batchBuf = new Float32Array(B * P * FEATURE_CHANNELS);
+    const batchBuf = new Float32Array(B * P * Kin);
     const allSamples = Array.from({ length: cache.nTrain }, (_, i) => i);
     let order: number[] = [];
     let orderEpoch = -1;
@@ -414,8 +506,15 @@ export const trainJob: JobDefinition<TrainParams> = {
         const idx: number[] = [];
         for (let k = 0; k < B; k++) idx.push(order[(step * B + k) % cache.nTrain]!);
         const posRand = mulberry32(cfg.seed * 104729 + step);
-        const picked = idx.map((s, k) => gatherPositions(cache.pool, s, targets[s]!, nearHands[s]!, A, P, posRand, batchBuf, k * P * FEATURE_CHANNELS));
-        const x = tf.tensor3d(batchBuf, [B, P, FEATURE_CHANNELS]);
+        const picked = idx.map((s, k) => gatherPositions(cache.train, cache.channels, s, targets[s]!, nearHands[s]!, A, P, posRand, table, neighbours(context), batchBuf, k * P * Kin));
+        const drop = cfg.tuning?.inputDropout ?? 0;
+        if (drop > 0) {
+          // Inverted dropout, seeded per step (same masks after a resume).
+          const keep = 1 / (1 - drop);
+          const dr = mulberry32(cfg.seed * 15485863 + step);
+          for (let j = 0; j < batchBuf.length; j++) batchBuf[j] = dr() < drop ? 0 : batchBuf[j]! * keep;
+        }
+        const x = tf.tensor3d(batchBuf, [B, P, Kin]);
         const r = trainer.step(x, batchTargets(picked));
         x.dispose();
         last = r;
@@ -432,7 +531,7 @@ export const trainJob: JobDefinition<TrainParams> = {
         });
         if ((step + 1) % every === 0 || step + 1 === cfg.steps) {
           saveCheckpoint(step + 1);
-          const ev = await evaluate(tf, trainer, cache, test, gt, labelMap, step + 1);
+          const ev = await evaluate(tf, trainer, cache, test, gt, labelMap, step + 1, context);
           appendMetrics(dir, { step: step + 1, loss: r.loss, cls: r.cls, box: r.box, lr: r.lr, ...ev.stats });
           if (!best || ev.stats.AP! > best.stats.AP! || (ev.stats.AP === best.stats.AP && ev.stats.AP50! > best.stats.AP50!)) {
             best = ev;
@@ -482,3 +581,6 @@ export const trainJob: JobDefinition<TrainParams> = {
     return result;
   },
 };
+}
+
+export const trainJob: JobDefinition<TrainParams> = createTrainJob();

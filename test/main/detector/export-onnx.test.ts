@@ -13,7 +13,7 @@ import { openProject } from '../../../src-main/services/catalog/project';
 import { exportRunOnnx } from '../../../src-main/services/detector/export-onnx';
 import { JobManager } from '../../../src-main/services/jobs/job-manager';
 import { readJson, runDir } from '../../../src-main/services/training/run-store';
-import { trainJob, type RunConfig, type TrainResult } from '../../../src-main/services/training/train-job';
+import { createTrainJob, trainJob, type RunConfig, type TrainResult } from '../../../src-main/services/training/train-job';
 import { buildSampleProject } from '../../helpers/sample-project';
 
 describe('exporting a run as one ONNX detector', () => {
@@ -25,10 +25,16 @@ describe('exporting a run as one ONNX detector', () => {
   }, 180_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('matches the app pipeline to 1e-4, with the documented outputs and a label map', async () => {
+  // The default head, and a head with the other input options: a dilated 3×3 neighbourhood (Pad +
+  // Slice + Concat in the graph) over FPN features followed by the pretrained detector's class logits.
+  const heads = [
+    ['the default head', trainJob],
+    ['a context head on FPN features and pretrained scores', createTrainJob({ context: { radius: 1, dilation: 2 }, features: 'fpn+scores' })],
+  ] as const;
+  it.each(heads)('%s matches the app pipeline to 1e-4, with the documented outputs and a label map', async (_name, job) => {
     const p = openProject(projectDir);
     try {
-      const m = new JobManager(p, { train: trainJob }, { emit: () => {}, throttleMs: 0 });
+      const m = new JobManager(p, { train: job }, { emit: () => {}, throttleMs: 0 });
       const id = m.start('train', TrainParams.parse({ steps: 20, batch: 8, copies: 1, checkpoints: 1 }));
       const end = await m.wait(id);
       expect(end.outcome, end.error?.message).toBe('ok');
