@@ -10,7 +10,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { LIVE_DEFAULTS, type LiveDetection, type LiveModelFormat, type LiveSettings } from '../../../src-shared/api-live';
 import { parseLabelMap } from '../../../src-shared/formats/label-map';
 import { KslError } from '../../../src-shared/result';
-import { toModelInput } from '../training/augment';
+import { toModelInputInto } from './model-input';
 import { detectLayout, type ModelLayout, type TensorMeta } from './model-layout';
 import * as post from './postprocess';
 import { resizeRgb } from './resize-rgb';
@@ -127,10 +127,16 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
   };
 
   const run = async (feed: Tensor) => session.run({ [layout.input.name]: feed });
-  const tensorFor = (rgb: Uint8Array, w: number, h: number): Tensor => {
-    if (layout.input.dtype === 'uint8') return new ort.Tensor('uint8', rgb, [1, h, w, 3]);
-    if (layout.format === 'ksl') return new ort.Tensor('float32', toModelInput(rgb), [1, h, w, 3]);
-    return new ort.Tensor('float32', Float32Array.from(rgb), [1, h, w, 3]);
+  // One float input buffer reused frame after frame (a 320×320 frame is 1.2 MB: allocating it 30 times a
+  // second feeds the garbage collector, whose pauses show in p95); a second concurrent call gets its own.
+  let spare: Float32Array | null = null;
+  const tensorFor = (rgb: Uint8Array, w: number, h: number): { tensor: Tensor; buffer: Float32Array | null } => {
+    if (layout.input.dtype === 'uint8') return { tensor: new ort.Tensor('uint8', rgb, [1, h, w, 3]), buffer: null };
+    let buffer = spare && spare.length === rgb.length ? spare : new Float32Array(rgb.length);
+    if (buffer === spare) spare = null;
+    if (layout.format === 'ksl') toModelInputInto(rgb, buffer);
+    else buffer.set(rgb);
+    return { tensor: new ort.Tensor('float32', buffer, [1, h, w, 3]), buffer };
   };
 
   const detect: Detector['detect'] = async (rgb, width, height, s) => {
@@ -149,7 +155,12 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
     }
     const feed = tensorFor(pixels, w, h);
     const t1 = now();
-    const out = await run(feed);
+    let out: InferenceSession.OnnxValueMapType;
+    try {
+      out = await run(feed.tensor);
+    } finally {
+      if (feed.buffer) spare = feed.buffer;
+    }
     const t2 = now();
     const get = (name: string): Float32Array => {
       const d = out[name]!.data;
