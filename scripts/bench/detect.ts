@@ -21,17 +21,11 @@ import path from 'node:path';
 import { TrainParams } from '../../src-shared/api';
 import { anchorsPerPosition, generateAnchors } from '../../src-shared/detector/anchors';
 import { nonMaxSuppression } from '../../src-shared/detector/nms';
-import { initProject } from '../../src-main/services/catalog/project';
-import { makeSplit } from '../../src-main/services/dataset/split';
 import { exportRunOnnx } from '../../src-main/services/detector/export-onnx';
-import { importGroundTruth } from '../../src-main/services/ingest/import-groundtruth';
-import { importKeti } from '../../src-main/services/ingest/keti-import';
 import { detectMedia, percentile } from '../../src-main/services/inference/detect-media';
 import { openDetector } from '../../src-main/services/inference/detector';
-import { JobManager } from '../../src-main/services/jobs/job-manager';
-import { jobDefinitions } from '../../src-main/services/job-kinds';
 import { findFfmpeg } from '../../src-main/services/media/ffmpeg-path';
-import { generateSample } from '../../src-main/services/sample/generate-sample';
+import { prepareSampleProject } from '../../src-main/services/sample/sample-project';
 import { toModelInput } from '../../src-main/services/training/augment';
 import { FEATURE_CHANNELS, FEATURE_POSITIONS, FEATURE_SIZE, createFeatureExtractor } from '../../src-main/services/training/features';
 import { loadWeights, readJson, runDir } from '../../src-main/services/training/run-store';
@@ -54,17 +48,8 @@ async function main() {
   try {
     // A tiny trained run (20 steps) exported as ONNX: the architecture is the real one.
     const t0 = Date.now();
-    const s = await generateSample({ out: path.join(tmp, 'sample'), words: 2, signers: 3, seconds: 1 });
-    const p = initProject(path.join(tmp, 'project'));
-    await importKeti(p, { annotations: s.annotations, words: s.words, labels: s.labels, direction: '정면', type: '단어', videos: s.videosDir });
-    const jobs = new JobManager(p, jobDefinitions, { emit: () => {} });
-    const ex = await jobs.wait(jobs.start('extract', { mode: 'fps', fps: 5, every: 1, maxSide: 640, format: 'jpg', jobs: 2 }));
-    if (ex.outcome !== 'ok') throw new Error(`extract: ${ex.error?.message}`);
-    importGroundTruth(p, s.groundTruth);
-    makeSplit(p, { by: 'signer', test: 0.34, seed: 3 });
-    const tr = await jobs.wait(jobs.start('train', TrainParams.parse({ steps: 20, batch: 8, copies: 1, checkpoints: 1 })));
-    if (tr.outcome !== 'ok') throw new Error(`train: ${tr.error?.message}`);
-    const run = (tr.result as TrainResult).run;
+    const { sample: s, project: p, runJob } = await prepareSampleProject({ root: tmp, words: 2, signers: 3, seconds: 1, test: 0.34, splitSeed: 3 });
+    const { run } = (await runJob('train', TrainParams.parse({ steps: 20, batch: 8, copies: 1, checkpoints: 1 }))) as TrainResult;
     const model = path.join(tmp, 'model', 'model.onnx');
     await exportRunOnnx(p, run, model, { parityFrames: 0 });
     console.log(`model: run ${run} (20 steps) exported in ${((Date.now() - t0) / 1000).toFixed(0)} s with its data`);

@@ -10,17 +10,13 @@
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { TrainParams, type ExtractParams } from '../../../src-shared/api';
+import { TrainParams } from '../../../src-shared/api';
 import type { JobEvent } from '../../../src-shared/jobs';
 import { KslError } from '../../../src-shared/result';
-import { initProject, type Project } from '../catalog/project';
+import type { Project } from '../catalog/project';
 import { exportRunOnnx } from '../detector/export-onnx';
-import { makeSplit, splitSigners } from '../dataset/split';
-import { importGroundTruth } from '../ingest/import-groundtruth';
-import { importKeti } from '../ingest/keti-import';
-import { jobDefinitions } from '../job-kinds';
-import { JobManager } from '../jobs/job-manager';
-import { generateSample } from '../sample/generate-sample';
+import { splitSigners } from '../dataset/split';
+import { prepareSampleProject, type SampleProjectStage } from '../sample/sample-project';
 import type { TrainResult } from '../training/train-job';
 
 export interface DemoOptions {
@@ -40,7 +36,7 @@ export interface DemoOptions {
   detectVideo: (model: string, video: string, labels: string, signal?: AbortSignal) => Promise<DemoDetect>;
 }
 
-export type DemoStage = 'sample' | 'import' | 'extract' | 'boxes' | 'split' | 'train' | 'export' | 'detect' | 'done';
+export type DemoStage = SampleProjectStage | 'train' | 'export' | 'detect' | 'done';
 
 export interface DemoDetect {
   frames: number;
@@ -60,7 +56,7 @@ export interface DemoResult {
   perWord: TrainResult['perWord'];
   detect: DemoDetect & { video: string; signer: string; word: string };
   split: { train: { frames: number; signers: number }; test: { frames: number; signers: number } };
-  seconds: Record<DemoStage | 'total', number>;
+  seconds: Record<Exclude<DemoStage, 'done'> | 'total', number>;
 }
 
 /** `ksl-demo`, else `ksl-demo-2`, … in `cwd`: a second `npm run demo` never touches the first one's files. */
@@ -97,85 +93,47 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     throw new KslError('INVALID', `${out} is not empty: give --out a new or empty folder (the demo never writes over earlier work).`);
   }
   mkdirSync(out, { recursive: true });
-  const seconds = {} as DemoResult['seconds'];
   const t0 = Date.now();
-  let tStage = t0;
-  const stage = (s: DemoStage, message: string) => {
-    opts.onStage?.(s, message);
-  };
-  const done = (s: DemoStage) => {
+  const prepared = await prepareSampleProject({
+    root: out,
+    words: opts.words,
+    signers: opts.signers,
+    seconds: opts.seconds,
+    seed: opts.seed,
+    signal: opts.signal,
+    onStage: opts.onStage,
+    onJob: opts.onJob,
+  });
+  const { project: p, split, runJob } = prepared;
+  const seconds: DemoResult['seconds'] = { ...prepared.seconds, train: 0, export: 0, detect: 0, total: 0 };
+  let tStage = Date.now();
+  const finish = (s: Exclude<DemoStage, 'done'>) => {
     const now = Date.now();
     seconds[s] = (now - tStage) / 1000;
     tStage = now;
-    if (opts.signal?.aborted) throw new KslError('CANCELLED', 'The demo was cancelled.');
+    opts.signal?.throwIfAborted();
   };
-
-  stage('sample', 'writing the synthetic KETI-style sample (sheet, word list, level table, videos, ground truth)…');
-  const s = await generateSample({
-    out: path.join(out, 'sample'),
-    words: opts.words ?? 6,
-    signers: opts.signers ?? 10,
-    seconds: opts.seconds ?? 3,
-    seed: opts.seed ?? 1,
-    signal: opts.signal,
-  });
-  done('sample');
-
-  const projectDir = path.join(out, 'project');
-  const p = initProject(projectDir);
   try {
-    stage('import', `importing ${s.videos} videos of ${s.wordList.length} words from the sheet…`);
-    await importKeti(p, { annotations: s.annotations, words: s.words, labels: s.labels, direction: '정면', type: '단어', videos: s.videosDir });
-    done('import');
-
-    const jobs = new JobManager(p, jobDefinitions, { emit: (e) => opts.onJob?.(e) });
-    const runJob = async (kind: string, params: unknown): Promise<unknown> => {
-      const id = jobs.start(kind, params);
-      const onAbort = () => jobs.cancel(id);
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        const end = await jobs.wait(id);
-        if (end.outcome === 'cancelled') throw new KslError('CANCELLED', `The demo was cancelled during ${kind}; the project so far is in ${projectDir}.`);
-        if (end.outcome === 'failed') throw new KslError('FAILED', `${kind} failed: ${end.error?.message ?? 'unknown error'}`);
-        return end.result;
-      } finally {
-        opts.signal?.removeEventListener('abort', onAbort);
-      }
-    };
-
-    stage('extract', 'extracting frames at 5 fps (longest side 640)…');
-    const extract: ExtractParams = { mode: 'fps', fps: 5, every: 1, maxSide: 640, format: 'jpg', jobs: 2 };
-    await runJob('extract', extract);
-    done('extract');
-
-    stage('boxes', "boxing every frame from the sample's ground truth…");
-    importGroundTruth(p, s.groundTruth);
-    done('boxes');
-
-    stage('split', 'splitting by signer (a third of the signers held out for testing)…');
-    const split = makeSplit(p, { by: 'signer', test: 0.33, seed: 42 });
-    done('split');
-
     const params = TrainParams.parse({ splitId: split.id, ...(opts.steps ? { steps: opts.steps } : {}) });
-    stage('train', `training the fast preset (${params.steps} steps) and evaluating on the held-out signers…`);
+    opts.onStage?.('train', `training the fast preset (${params.steps} steps) and evaluating on the held-out signers…`);
     const trained = (await runJob('train', params)) as TrainResult;
-    done('train');
+    finish('train');
 
-    stage('export', 'exporting the best checkpoint as one ONNX detector…');
-    const modelFile = path.join(projectDir, 'runs', trained.run, 'model.onnx');
+    opts.onStage?.('export', 'exporting the best checkpoint as one ONNX detector…');
+    const modelFile = path.join(p.dir, 'runs', trained.run, 'model.onnx');
     const exported = await exportRunOnnx(p, trained.run, modelFile, { signal: opts.signal });
-    done('export');
+    finish('export');
 
     const testSigners = splitSigners(p, split.id).filter((r) => r.test > 0 && r.train === 0).map((r) => r.signer);
     const video = heldOutVideo(p, testSigners);
-    stage('detect', `detecting on a held-out signer's video (${video.signer}, ${video.word})…`);
+    opts.onStage?.('detect', `detecting on a held-out signer's video (${video.signer}, ${video.word})…`);
     const detect = await opts.detectVideo(exported.out, video.path, exported.labelMap, opts.signal);
-    done('detect');
+    finish('detect');
     seconds.total = (Date.now() - t0) / 1000;
-    stage('done', 'finished');
+    opts.onStage?.('done', 'finished');
 
     return {
-      project: projectDir,
+      project: p.dir,
       model: exported.out,
       labelMap: exported.labelMap,
       run: trained.run,
