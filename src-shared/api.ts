@@ -97,7 +97,7 @@ export const TrainParams = z
     level: z.number().int().min(1).max(99).optional(),
     preset: z.enum(['fast', 'full']).default('fast'),
     /** Optimiser steps; the schedule (warm-up, cosine) follows this number. */
-    steps: z.number().int().min(1).max(1_000_000).default(800),
+    steps: z.number().int().min(1).max(1_000_000).default(1200),
     batch: z.number().int().min(1).max(256).default(32),
     /** Copies of each training frame: the original plus augmented ones (crop/scale, colour). */
     copies: z.number().int().min(1).max(8).default(3),
