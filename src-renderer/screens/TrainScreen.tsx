@@ -4,6 +4,7 @@
  * precision–recall curves of the best checkpoint.
  */
 import { useState } from 'react';
+import { TrainParams } from '../../src-shared/api';
 import type { JobProgress as Progress } from '../../src-shared/jobs';
 import type { RunDetail } from '../../src-shared/training-types';
 import { useApi, useApiEvent, useQuery } from '../api/api-context';
@@ -11,13 +12,16 @@ import { JobProgress } from '../components/JobProgress';
 import { LineChart } from '../components/LineChart';
 import { useJobs } from '../components/use-jobs';
 
+/** The contract's default, so the screen and `ksl train` start the same run. */
+const DEFAULT_STEPS = TrainParams.parse({}).steps;
+
 export function TrainScreen() {
   const api = useApi();
   const info = useQuery('project.info', {});
   const runs = useQuery('runs.list', {});
   const [level, setLevel] = useState<number | undefined>(undefined);
   const [preset, setPreset] = useState<'fast' | 'full'>('fast');
-  const [steps, setSteps] = useState(800);
+  const [steps, setSteps] = useState(DEFAULT_STEPS);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [loss, setLoss] = useState<[number, number][]>([]);
@@ -44,6 +48,13 @@ export function TrainScreen() {
     setLoss([]);
     setMap([]);
     const r = await api.invoke('jobs.start', { kind: 'train', params: { preset, steps, ...(level !== undefined ? { level } : {}) } });
+    if (!r.ok) setError(r.error.message);
+  };
+  /** A cancelled, failed or interrupted run goes on from its last checkpoint with its own schedule. */
+  const resume = async (run: { id: string; preset: string }) => {
+    setError(null);
+    setSelected(run.id);
+    const r = await api.invoke('jobs.start', { kind: 'train', params: { preset: run.preset === 'full' ? 'full' : 'fast', runId: run.id } });
     if (!r.ok) setError(r.error.message);
   };
   const trainJobs = jobs.filter((j) => j.kind === 'train');
@@ -131,10 +142,15 @@ export function TrainScreen() {
                 <td>{r.status}</td>
                 <td className="num">{r.metrics.AP?.toFixed(3) ?? '—'}</td>
                 <td className="num">{r.metrics.AP50?.toFixed(3) ?? '—'}</td>
-                <td>
+                <td className="row">
                   <button type="button" onClick={() => setSelected(r.id)}>
                     Show
                   </button>
+                  {r.status !== 'ok' && !running && (
+                    <button type="button" onClick={() => void resume(r)} title="continue from the last checkpoint with the same schedule">
+                      Resume
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
