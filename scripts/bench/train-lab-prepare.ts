@@ -5,13 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { initProject } from '../../src-main/services/catalog/project';
-import { makeSplit } from '../../src-main/services/dataset/split';
-import { importGroundTruth } from '../../src-main/services/ingest/import-groundtruth';
-import { importKeti } from '../../src-main/services/ingest/keti-import';
-import { JobManager } from '../../src-main/services/jobs/job-manager';
-import { jobDefinitions } from '../../src-main/services/job-kinds';
-import { generateSample } from '../../src-main/services/sample/generate-sample';
+import { prepareSampleProject } from '../../src-main/services/sample/sample-project';
 
 async function main() {
   const dir = process.env.LAB_DIR ?? '/tmp/ksl-lab';
@@ -19,14 +13,7 @@ async function main() {
     console.log(`${dir}/project exists`);
     return;
   }
-  const s = await generateSample({ out: path.join(dir, 'sample') });
-  const p = initProject(path.join(dir, 'project'));
-  await importKeti(p, { annotations: s.annotations, words: s.words, labels: s.labels, direction: '정면', type: '단어', videos: s.videosDir });
-  const jobs = new JobManager(p, jobDefinitions, { emit: () => {} });
-  const ex = await jobs.wait(jobs.start('extract', { mode: 'fps', fps: 5, every: 1, maxSide: 640, format: 'jpg', jobs: 2 }));
-  if (ex.outcome !== 'ok') throw new Error(`extract: ${ex.error?.message}`);
-  importGroundTruth(p, s.groundTruth);
-  const split = makeSplit(p, { by: 'signer', test: 0.33, seed: 42 });
+  const { project: p, split } = await prepareSampleProject({ root: dir });
   console.log(`split ${split.id}: ${split.train.frames} train / ${split.test.frames} test frames`);
   p.close();
 }

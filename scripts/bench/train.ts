@@ -8,13 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TrainParams } from '../../src-shared/api';
-import { initProject } from '../../src-main/services/catalog/project';
-import { makeSplit } from '../../src-main/services/dataset/split';
-import { importGroundTruth } from '../../src-main/services/ingest/import-groundtruth';
-import { importKeti } from '../../src-main/services/ingest/keti-import';
 import { JobManager } from '../../src-main/services/jobs/job-manager';
 import { jobDefinitions } from '../../src-main/services/job-kinds';
-import { generateSample } from '../../src-main/services/sample/generate-sample';
+import { prepareSampleProject } from '../../src-main/services/sample/sample-project';
 import type { TrainResult } from '../../src-main/services/training/train-job';
 
 async function main() {
@@ -22,14 +18,7 @@ async function main() {
   const steps = process.env.BENCH_STEPS ? Number(process.env.BENCH_STEPS) : TrainParams.parse({}).steps;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'ksl-bench-train-'));
   const t0 = Date.now();
-  const s = await generateSample({ out: path.join(tmp, 'sample') });
-  const p = initProject(path.join(tmp, 'project'));
-  await importKeti(p, { annotations: s.annotations, words: s.words, labels: s.labels, direction: '정면', type: '단어', videos: s.videosDir });
-  const jobs = new JobManager(p, jobDefinitions, { emit: () => {} });
-  const ex = await jobs.wait(jobs.start('extract', { mode: 'fps', fps: 5, every: 1, maxSide: 640, format: 'jpg', jobs: 2 }));
-  if (ex.outcome !== 'ok') throw new Error(`extract: ${ex.error?.message}`);
-  importGroundTruth(p, s.groundTruth);
-  const split = makeSplit(p, { by: 'signer', test: 0.33, seed: 42 });
+  const { project: p, split } = await prepareSampleProject({ root: tmp });
   const prep = (Date.now() - t0) / 1000;
   console.log(`data: ${split.train.frames} train / ${split.test.frames} test frames (${split.train.signers}/${split.test.signers} signers), prepared in ${prep.toFixed(0)} s`);
 

@@ -58,7 +58,8 @@ export async function prepareSampleProject(o: SampleProjectOptions): Promise<Sam
   };
 
   stage('sample', 'writing the synthetic KETI-style sample (sheet, word list, level table, videos, ground truth)…');
-  const sample = await generateSample({ out: path.join(o.root, 'sample'), words: o.words ?? 6, signers: o.signers ?? 10, seconds: o.seconds ?? 3, seed: o.seed ?? 1, signal: o.signal });
+  // The sample's own defaults (6 words, 10 signers, 3 s) unless told otherwise.
+  const sample = await generateSample({ out: path.join(o.root, 'sample'), words: o.words, signers: o.signers, seconds: o.seconds, seed: o.seed, signal: o.signal });
   const projectDir = path.join(o.root, 'project');
   const project = initProject(projectDir);
   try {
