@@ -3,11 +3,13 @@
  * labelling): spread into `apiRequests` in api.ts. Same rules as everywhere: every request has a zod
  * schema; the main side validates before it touches a model or the disk.
  *
- * A frame travels as base64 RGB bytes (3 per pixel, row-major, no padding) at the size the camera gave,
- * capped at 1280 on the long side by the renderer. The service does the preprocessing itself — the same
- * stretch to the model's input and the same scaling as training — so every door and the CLI see the same
- * numbers. Exactly one frame is in flight per window: the Live screen drops camera frames while a request
- * is pending, it never queues them.
+ * A frame is RGB bytes (3 per pixel, row-major, no padding, no alpha) at the size the camera gave,
+ * capped at 1280 on the long side by the renderer: a Uint8Array — a WebSocket binary message
+ * (src-shared/wire.ts), a structured clone over Electron IPC — or, for scripts that speak JSON, the same
+ * bytes as a base64 string. Either way the schema checks that there are exactly width × height × 3 bytes.
+ * The service does the preprocessing itself — the same stretch to the model's input and the same scaling
+ * as training — so every door and the CLI see the same numbers. Exactly one frame is in flight per window:
+ * the Live screen never queues camera frames, a newer one replaces the one waiting.
  */
 import { z } from 'zod';
 import { request } from './api-editor';
@@ -73,18 +75,49 @@ export const LiveSettings = z
   .strict();
 export type LiveSettings = z.infer<typeof LiveSettings>;
 
-/** 1280×1280 RGB as base64 is 6.6 MB; anything longer is refused before decoding. */
-const MAX_RGB_BASE64 = Math.ceil((1280 * 1280 * 3) / 3) * 4;
+/** The largest frame: 1280×1280 RGB. */
+export const MAX_RGB_BYTES = 1280 * 1280 * 3;
+/** …as base64 (6.6 MB); anything longer is refused before decoding. */
+const MAX_RGB_BASE64 = Math.ceil(MAX_RGB_BYTES / 3) * 4;
+
+/** How many bytes a base64 string decodes to (padding and length only; a bad character makes the count wrong). */
+export function base64ByteLength(b64: string): number {
+  let pad = 0;
+  if (b64.endsWith('==')) pad = 2;
+  else if (b64.endsWith('=')) pad = 1;
+  return Math.floor((b64.length * 3) / 4) - pad;
+}
+
+/** The frame's RGB bytes: raw (binary transports) or base64 (JSON). */
+const RgbBytes = z.union(
+  [
+    z.custom<Uint8Array>((v) => v instanceof Uint8Array).refine((b) => b.byteLength <= MAX_RGB_BYTES, `at most ${MAX_RGB_BYTES} bytes (1280×1280 RGB)`),
+    z.string().max(MAX_RGB_BASE64, `at most ${MAX_RGB_BASE64} base64 characters (1280×1280 RGB)`),
+  ],
+  { error: 'RGB bytes: a Uint8Array (binary message, IPC) or a base64 string (JSON), at most 1280×1280×3 bytes' },
+);
 
 export const LiveDetectArgs = z
   .object({
     modelId: LiveModelId,
     width: z.number().int().min(8).max(1280),
     height: z.number().int().min(8).max(1280),
-    rgb: z.string().max(MAX_RGB_BASE64),
+    rgb: RgbBytes,
     settings: LiveSettings.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    const bytes = typeof a.rgb === 'string' ? base64ByteLength(a.rgb) : a.rgb.byteLength;
+    const expected = a.width * a.height * 3;
+    if (bytes !== expected) {
+      const how = typeof a.rgb === 'string' ? `${bytes} bytes (base64-decoded)` : `${bytes} bytes`;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rgb'],
+        message: `${how}, but a ${a.width}×${a.height} frame needs ${expected} (width × height × 3: RGB, one byte per channel, no alpha, no row padding). Send the frame's RGB bytes (a Uint8Array, or base64 in JSON) with its real width and height.`,
+      });
+    }
+  });
 export type LiveDetectArgs = z.infer<typeof LiveDetectArgs>;
 
 export interface ProposeResult {

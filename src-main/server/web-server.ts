@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createApiHost } from '../../src-shared/api-host';
-import { WireRequest, type WireMessage } from '../../src-shared/wire';
+import { decodeBinaryRequest, WireRequest, type WireMessage } from '../../src-shared/wire';
 import { createAppServices, type AppServices } from '../services/app-services';
 import { resolveInProject } from '../services/fs/project-paths';
 import { isProject } from '../services/catalog/project';
@@ -179,22 +179,32 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   wss.on('connection', (ws: WebSocket) => {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
-    ws.on('message', async (data) => {
+    const answer = (id: number, result: unknown) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ t: 'res', id, result }));
+    };
+    const invalid = (id: number, message: string) => answer(id, { ok: false, error: { code: 'INVALID', message } });
+    ws.on('message', async (data, isBinary) => {
       let msg: unknown;
-      try {
-        msg = JSON.parse(String(data));
-      } catch {
-        ws.send(JSON.stringify({ t: 'res', id: 0, result: { ok: false, error: { code: 'INVALID', message: 'The message is not JSON.' } } }));
-        return;
+      if (isBinary) {
+        // A request with a byte argument (a camera frame): header + raw bytes, layout in src-shared/wire.ts.
+        // The bytes go into args like any other argument and are validated by the contract's schema below.
+        const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+        const decoded = decodeBinaryRequest(buf);
+        if (!decoded.ok) return invalid(decoded.id, decoded.message);
+        msg = decoded.msg;
+      } else {
+        try {
+          msg = JSON.parse(String(data));
+        } catch {
+          return invalid(0, 'The message is not JSON.');
+        }
       }
       const parsed = WireRequest.safeParse(msg);
       if (!parsed.success) {
         const id = typeof (msg as { id?: unknown })?.id === 'number' ? (msg as { id: number }).id : 0;
-        ws.send(JSON.stringify({ t: 'res', id, result: { ok: false, error: { code: 'INVALID', message: 'Not a request message: expected {t:"req", id, name, args}.' } } }));
-        return;
+        return invalid(id, 'Not a request message: expected {t:"req", id, name, args}.');
       }
-      const result = await apiHost.handle(parsed.data.name, parsed.data.args);
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ t: 'res', id: parsed.data.id, result }));
+      answer(parsed.data.id, await apiHost.handle(parsed.data.name, parsed.data.args));
     });
   });
 

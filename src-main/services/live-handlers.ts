@@ -25,6 +25,15 @@ interface Loaded {
   projectDir: string;
 }
 
+/**
+ * onnxruntime intra-op threads for live models: `KSL_LIVE_THREADS` (1–8), else 1. See the README's Live
+ * section for the measurement behind the default (`npm run bench:live`, part 3).
+ */
+export function liveThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.KSL_LIVE_THREADS);
+  return Number.isInteger(n) && n >= 1 && n <= 8 ? n : 1;
+}
+
 function toModelInfo(base: LiveModelInfo | undefined, id: string, info: DetectorInfo): LiveModelInfo {
   return {
     ...(base ?? { id, name: id.replace(/^(run|file):/, ''), source: id.startsWith('run:') ? 'run' : 'file' }),
@@ -50,7 +59,7 @@ export function createLiveHandlers(need: () => { project: Project; jobs: JobMana
     const have = loaded.get(modelId);
     if (have && have.key === key) return have;
     if (have) void inference.unload(have.key).catch(() => {});
-    const info = await inference.load(key, loc.file, { labelMap: loc.labelMap ?? undefined });
+    const info = await inference.load(key, loc.file, { labelMap: loc.labelMap ?? undefined, intraOpThreads: liveThreads() });
     const l = { key, info, projectDir: project.dir };
     loaded.set(modelId, l);
     return l;
@@ -79,12 +88,14 @@ export function createLiveHandlers(need: () => { project: Project; jobs: JobMana
       const { project } = need();
       const l = await ensure(project, modelId, true);
       const t1 = performance.now();
-      const bytes = Buffer.from(rgb, 'base64');
+      // Binary doors (WebSocket binary message, Electron IPC) hand over the bytes; JSON sends base64.
+      // The schema has checked the size already; this check stays for callers that skip the host.
+      const bytes = typeof rgb === 'string' ? Buffer.from(rgb, 'base64') : rgb;
       const expected = width * height * 3;
       if (bytes.length !== expected) {
         throw new KslError(
           'INVALID',
-          `live.detect: rgb decodes to ${bytes.length} bytes, but a ${width}×${height} frame needs ${expected} (width × height × 3: RGB, one byte per channel, no alpha, no row padding). Send the frame's RGB bytes base64-encoded, and its real width and height.`,
+          `live.detect: rgb has ${bytes.length} bytes, but a ${width}×${height} frame needs ${expected} (width × height × 3: RGB, one byte per channel, no alpha, no row padding). Send the frame's RGB bytes (a Uint8Array, or base64 in JSON) and its real width and height.`,
           { field: 'rgb', bytes: bytes.length, expected },
         );
       }

@@ -5,7 +5,7 @@
  */
 import type { Api } from '../../src-shared/api';
 import { createStreamClient } from '../../src-shared/api-client';
-import type { WireMessage } from '../../src-shared/wire';
+import { encodeBinaryRequest, type WireMessage } from '../../src-shared/wire';
 
 export function tokenFromLocation(): string | null {
   const m = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(location.hash);
@@ -18,7 +18,9 @@ export function connectWebSocketApi(onStatus: (s: 'open' | 'closed') => void): A
   const listeners: ((m: WireMessage) => void)[] = [];
   const closeListeners: ((r: string) => void)[] = [];
   let socket: WebSocket;
-  let queue: string[] = [];
+  let queue: (string | Uint8Array)[] = [];
+  // One buffer for every binary request: WebSocket.send copies the bytes before it returns.
+  let scratch = new Uint8Array(0);
   let retry = 250;
   const open = () => {
     socket = new WebSocket(url);
@@ -47,8 +49,21 @@ export function connectWebSocketApi(onStatus: (s: 'open' | 'closed') => void): A
   open();
   return createStreamClient({
     send: (msg) => {
+      const open = socket.readyState === WebSocket.OPEN;
+      if (msg.t === 'req') {
+        const bin = encodeBinaryRequest(msg, open ? scratch : undefined);
+        if (bin) {
+          if (!open) queue.push(bin);
+          else {
+            socket.send(bin);
+            // grow the reused buffer when a frame did not fit (the first one, a larger camera)
+            if (bin.buffer !== scratch.buffer) scratch = new Uint8Array(bin.byteLength + 4096);
+          }
+          return;
+        }
+      }
       const data = JSON.stringify(msg);
-      if (socket.readyState === WebSocket.OPEN) socket.send(data);
+      if (open) socket.send(data);
       else queue.push(data);
     },
     onMessage: (l) => listeners.push(l),

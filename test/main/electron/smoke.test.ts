@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_NAMES, REQUEST_NAMES } from '../../../src-shared/api';
 import { initProject } from '../../../src-main/services/catalog/project';
 import { repoRoot } from '../../helpers/fixtures';
+import { tinyKslModel } from '../inference/tiny-models';
 
 type Handler = (event: unknown, ...args: unknown[]) => unknown;
 type Listener = (...args: any[]) => void;
@@ -247,6 +248,33 @@ describe('the built Electron main process', () => {
       expect(channel).toBe('ksl:event');
       expect(EVENT_NAMES as string[]).toContain(name);
     }
+  });
+
+  it('carries a camera frame as raw bytes (structured clone, no base64) renderer → main → host → inference worker', async () => {
+    mkdirSync(path.join(project, 'models', 'tiny'), { recursive: true });
+    writeFileSync(path.join(project, 'models', 'tiny', 'ssd.onnx'), tinyKslModel());
+    writeFileSync(path.join(project, 'models', 'tiny', 'label_map.pbtxt'), "item { id: 1 name: 'hello' }\nitem { id: 2 name: 'bye' }\n");
+    const modelId = 'file:models/tiny/ssd.onnx';
+    expect(await invoke('live.load', { modelId })).toMatchObject({ ok: true, value: { input: { width: 320, height: 320 } } });
+    const [w, h] = [640, 480];
+    // ipcRenderer.invoke structured-clones its arguments; main → host is a structured clone too (the stand-in
+    // forks with serialization: 'advanced', Electron's utilityProcess.postMessage clones the same way).
+    const ipc = (args: unknown) => invoke('live.detect', structuredClone(args));
+    const settings = { threshold: 0, iou: 0.5, maxDetections: 5 };
+    // The tiny model's anchor-0 class-1 score is the frame's mean pixel / 255: 200 → 0.784.
+    const grey = await ipc({ modelId, width: w, height: h, rgb: new Uint8Array(w * h * 3).fill(200), settings });
+    expect(grey.ok, grey.error?.message).toBe(true);
+    expect(grey.value.detections.find((d: { classId: number }) => d.classId === 1).score).toBeCloseTo(200 / 255, 3);
+    // base64 (the JSON form scripts use) gives the same answer
+    const b64 = await ipc({ modelId, width: w, height: h, rgb: Buffer.alloc(w * h * 3, 200).toString('base64'), settings });
+    expect(b64.value.detections).toEqual(grey.value.detections);
+    // the byte count is checked in the host, with a message that says what to send
+    const wrong = await ipc({ modelId, width: w, height: h, rgb: new Uint8Array(w * h * 4), settings });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'INVALID' } });
+    expect(wrong.error!.message).toContain(`${w * h * 4} bytes, but a 640×480 frame needs ${w * h * 3}`);
+    // bytes that are not a byte array (a plain object, as a careless bridge might send) are refused
+    const obj = await ipc({ modelId, width: 8, height: 8, rgb: { 0: 1, 1: 2 } });
+    expect(obj).toMatchObject({ ok: false, error: { code: 'INVALID' } });
   });
 
   it('refuses IPC from any frame that is not the app itself', async () => {

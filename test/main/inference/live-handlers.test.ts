@@ -29,6 +29,7 @@ describe('live.models, live.load and live.detect', () => {
   let projectDir: string;
   let runId: string;
   let api: Api;
+  let wire: ReturnType<typeof memoryApi>['wire'];
   let frameFile: string;
   let frameSize: { w: number; h: number };
   beforeAll(async () => {
@@ -36,6 +37,7 @@ describe('live.models, live.load and live.detect', () => {
     const m = memoryApi({ door: 'web', servedDir: projectDir });
     m.services.open(projectDir);
     api = m.api;
+    wire = m.wire;
     const p = m.services.current()!.project;
     const f = p.db.prepare('SELECT file, width, height FROM frames ORDER BY id LIMIT 1').get() as { file: string; width: number; height: number };
     frameFile = path.join(projectDir, f.file);
@@ -112,6 +114,14 @@ describe('live.models, live.load and live.detect', () => {
     // Defaults (the notebook's 0.6 / 0.6 / 5) when no settings are sent.
     const defaults = value(await api.invoke('live.detect', { modelId, width: w, height: h, rgb: rgb.toString('base64') }));
     expect(defaults.detections).toEqual(all.detections.filter((d) => d.score >= 0.6));
+
+    // The same frame as raw bytes (what the Live page sends: a binary message on the wire, ~3/4 of the
+    // base64 JSON's size): the same answer.
+    const before = { ...wire };
+    const bin = value(await api.invoke('live.detect', { modelId, width: w, height: h, rgb: new Uint8Array(rgb), settings: { threshold: 0, iou: 0.6, maxDetections: 5 } }));
+    expect(wire.binary).toBe(before.binary + 1);
+    expect(wire.bytes - before.bytes).toBeLessThan(w * h * 3 + 400);
+    expect(bin.detections).toEqual(all.detections);
   }, 60_000);
 
   it('keeps the event loop free: scaling, inference and NMS happen in the worker thread', async () => {
@@ -150,6 +160,10 @@ describe('live.models, live.load and live.detect', () => {
       expect(short.error.message).toContain('9216');
       expect(short.error.message).toMatch(/width × height × 3/);
     }
+    // The same for raw bytes (a binary message): refused by the schema before any model work.
+    const shortBin = await api.invoke('live.detect', { modelId, width: 64, height: 48, rgb: new Uint8Array(64 * 48 * 4) });
+    expect(shortBin).toMatchObject({ ok: false, error: { code: 'INVALID' } });
+    if (!shortBin.ok) expect(shortBin.error.message).toMatch(/^live\.detect: rgb: 12288 bytes, but a 64×48 frame needs 9216 \(width × height × 3/);
     expect(await api.invoke('live.load', { modelId: 'run:no-such-run' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await api.invoke('live.load', { modelId: 'file:../../etc/model.onnx' })).toMatchObject({ ok: false, error: { code: 'OUTSIDE_PROJECT' } });
     // A symlink under models/ that points out of the project is neither listed nor loadable.

@@ -1,10 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CATALOG_FILE, initProject } from '../../../src-main/services/catalog/project';
 import { startServer, type RunningServer } from '../../../src-main/server/web-server';
+import { encodeBinaryRequest } from '../../../src-shared/wire';
 import { useTmpDir } from '../../helpers/tmp';
+import { KSL_BOX_0, tinyKslModel } from '../inference/tiny-models';
 
 function connect(url: string, origin?: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -25,9 +27,12 @@ function call(ws: WebSocket, msg: unknown): Promise<any> {
       }
     };
     ws.on('message', onMessage);
-    ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+    ws.send(typeof msg === 'string' || msg instanceof Uint8Array ? msg : JSON.stringify(msg));
   });
 }
+
+/** A live.detect request as the browser sends it: one binary message, header + raw RGB. */
+const binaryDetect = (id: number, args: Record<string, unknown>) => encodeBinaryRequest({ t: 'req', id, name: 'live.detect', args })!;
 
 describe('ksl serve', () => {
   const tmp = useTmpDir();
@@ -142,5 +147,55 @@ describe('ksl serve', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('unsafe-eval');
     expect(res.headers.get('x-frame-options')).toBe('DENY');
+  });
+  it('takes camera frames as binary messages: the same detections as base64 JSON, sizes checked, nothing unvalidated', async () => {
+    const dir = tmp();
+    initProject(dir).close();
+    // The tiny KSL-layout model: anchor 0's class-1 score is (mean model input + 1) / 2, i.e. the frame's
+    // mean pixel / 255 after the service's resize to 320×320 — the bytes must arrive whole and in order.
+    mkdirSync(path.join(dir, 'models', 'tiny'), { recursive: true });
+    writeFileSync(path.join(dir, 'models', 'tiny', 'ssd.onnx'), tinyKslModel());
+    writeFileSync(path.join(dir, 'models', 'tiny', 'label_map.pbtxt'), "item { id: 1 name: 'hello' display_name: '안녕하세요' }\nitem { id: 2 name: '119' }\n");
+    server = await startServer({ dir, port: 0 });
+    const ws = await connect(`ws://127.0.0.1:${server.port}/api`, `http://127.0.0.1:${server.port}`);
+    const modelId = 'file:models/tiny/ssd.onnx';
+    expect((await call(ws, { t: 'req', id: 1, name: 'live.load', args: { modelId } })).result).toMatchObject({ ok: true, value: { input: { width: 320, height: 320 } } });
+    const settings = { threshold: 0, iou: 0.5, maxDetections: 5 };
+
+    const [w, h] = [640, 480];
+    const white = new Uint8Array(w * h * 3).fill(255);
+    const r1 = await call(ws, binaryDetect(2, { modelId, width: w, height: h, rgb: white, settings }));
+    expect(r1).toMatchObject({ t: 'res', id: 2, result: { ok: true, value: { width: w, height: h } } });
+    const top = r1.result.value.detections.find((d: { classId: number }) => d.classId === 1);
+    expect(top.score).toBeCloseTo(1, 5);
+    expect(top.box).toEqual(KSL_BOX_0.map((v) => Math.fround(v)));
+
+    // A patterned frame: binary and base64 JSON give identical answers.
+    const rgb = new Uint8Array(w * h * 3);
+    for (let i = 0; i < rgb.length; i++) rgb[i] = ((i * 7919) >>> 3) & 255;
+    const viaBinary = await call(ws, binaryDetect(3, { modelId, width: w, height: h, rgb, settings }));
+    const viaJson = await call(ws, { t: 'req', id: 4, name: 'live.detect', args: { modelId, width: w, height: h, rgb: Buffer.from(rgb).toString('base64'), settings } });
+    expect(viaBinary.result.ok).toBe(true);
+    expect(viaBinary.result.value.detections).toEqual(viaJson.result.value.detections);
+    expect(viaBinary.result.value.detections[0].score).not.toBeCloseTo(1, 2);
+
+    // Wrong byte count: refused by the schema, saying what to send.
+    const short = await call(ws, binaryDetect(5, { modelId, width: w, height: h, rgb: rgb.subarray(0, w * h * 4 - 1 - w * h), settings }));
+    expect(short).toMatchObject({ id: 5, result: { ok: false, error: { code: 'INVALID' } } });
+    expect(short.result.error.message).toContain(`${w * h * 3 - 1} bytes, but a 640×480 frame needs ${w * h * 3}`);
+    expect(short.result.error.message).toMatch(/width × height × 3/);
+    // Bytes where the contract has none (project.info takes no arguments): refused like any unknown key.
+    const stray = await call(ws, encodeBinaryRequest({ t: 'req', id: 6, name: 'project.info', args: { rgb: new Uint8Array(3) } })!);
+    expect(stray).toMatchObject({ id: 6, result: { ok: false, error: { code: 'INVALID' } } });
+    // Bytes under another argument of live.detect: the schema wants a model id string there.
+    const misplaced = await call(ws, encodeBinaryRequest({ t: 'req', id: 7, name: 'live.detect', args: { modelId: new Uint8Array(3), width: 8, height: 8, rgb: 'AAAA' } })!);
+    expect(misplaced).toMatchObject({ id: 7, result: { ok: false, error: { code: 'INVALID' } } });
+    // A malformed binary message: answered, with the layout.
+    const junk = await call(ws, new Uint8Array([200, 0, 0, 0, 1, 2, 3]));
+    expect(junk.result).toMatchObject({ ok: false, error: { code: 'INVALID' } });
+    expect(junk.result.error.message).toMatch(/uint32 little-endian header length/);
+    // The connection still works.
+    expect((await call(ws, binaryDetect(8, { modelId, width: w, height: h, rgb: white, settings }))).result.ok).toBe(true);
+    ws.close();
   });
 });
