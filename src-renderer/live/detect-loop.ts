@@ -1,9 +1,14 @@
 /**
- * The live loop: exactly one frame in flight. Each new camera frame is sent only when no request is
- * pending; frames that arrive meanwhile are dropped (counted), never queued. When the answer comes
- * and a newer camera frame has already arrived, that newest frame goes at once, so latency is one
- * round trip and not one round trip plus a wait for the next frame.
+ * The live loop: exactly one frame in flight. A camera frame is sent at once when no request is
+ * pending; while one is, the newest camera frame waits — a newer one replaces it (the replaced one
+ * is counted as dropped), nothing is ever queued — and goes the moment the answer comes.
  * (As in tfjs-examples' webcam-transfer-learning: one prediction at a time.)
+ *
+ * Pipelined: the waiting frame is grabbed (canvas → RGB) while the current one is in flight, so that
+ * the grab is not on the critical path after the answer. To spend no CPU on grabs that a newer frame
+ * would replace (on a 2-core machine that CPU is the model's), a frame is grabbed ahead only when the
+ * answer is expected before the next camera frame; otherwise the waiting frame is only marked, and
+ * grabbed when the answer comes.
  */
 import type { Api } from '../../src-shared/api';
 import type { LiveDetectResult, LiveSettings } from '../../src-shared/api-live';
@@ -19,13 +24,15 @@ export interface LoopStats {
   maxInFlight: number;
   /** Answered frames per second over the last ~2 s. */
   fps: number;
-  /** Round trip (grab + encode + send + service + answer), ms: last and median of the last 30. */
+  /** Round trip (grab + send + service + answer, without the time a grabbed frame waited), ms: last and median of the last 30. */
   roundTripMs: number;
   roundTripP50: number;
   /** The service's own timing of the last answer. */
   service: LiveDetectResult['timing'] | null;
-  /** Grab + base64 of the last frame, ms. */
+  /** Canvas grab + RGB conversion of the last frame, ms. */
   grabMs: number;
+  /** Frames grabbed while another was in flight (sent the moment the answer came, or replaced). */
+  prefetched: number;
   width: number;
   height: number;
 }
@@ -38,7 +45,8 @@ export interface LoopTarget {
 export interface DetectLoopOptions {
   api: Api;
   video: HTMLVideoElement;
-  grab: (video: HTMLVideoElement) => GrabbedFrame | null;
+  /** `keep` is the frame in flight: its bytes must not be overwritten. */
+  grab: (video: HTMLVideoElement, keep: GrabbedFrame | null) => GrabbedFrame | null;
   /** Read at each send, so threshold changes apply to the next frame. Null pauses sending. */
   target: () => LoopTarget | null;
   onResult: (r: LiveDetectResult, at: number) => void;
@@ -46,7 +54,7 @@ export interface DetectLoopOptions {
 }
 
 export function emptyStats(): LoopStats {
-  return { sent: 0, answered: 0, failed: 0, dropped: 0, inFlight: 0, maxInFlight: 0, fps: 0, roundTripMs: 0, roundTripP50: 0, service: null, grabMs: 0, width: 0, height: 0 };
+  return { sent: 0, answered: 0, failed: 0, dropped: 0, inFlight: 0, maxInFlight: 0, fps: 0, roundTripMs: 0, roundTripP50: 0, service: null, grabMs: 0, prefetched: 0, width: 0, height: 0 };
 }
 
 type VideoWithRvfc = HTMLVideoElement & {
@@ -54,14 +62,27 @@ type VideoWithRvfc = HTMLVideoElement & {
   cancelVideoFrameCallback?: (id: number) => void;
 };
 
+interface Grabbed {
+  frame: GrabbedFrame;
+  grabMs: number;
+}
+
 export class DetectLoop {
   readonly stats: LoopStats = emptyStats();
   private running = false;
-  private pendingFrame = false;
+  /** The frame in flight and when it was sent. */
+  private current: { frame: GrabbedFrame; sentAt: number } | null = null;
+  /** A camera frame newer than the one in flight: grabbed ahead, or only marked (`stale`). */
+  private waiting: Grabbed | null = null;
+  private stale = false;
   private handle: number | null = null;
   private usesRvfc: boolean;
   private answeredAt: number[] = [];
   private trips: number[] = [];
+  /** Send → answer of recent frames (ms), to predict when the one in flight will be answered. */
+  private serviceTrips: number[] = [];
+  private lastCameraAt = 0;
+  private cameraIntervalMs = 0;
 
   constructor(private o: DetectLoopOptions) {
     this.usesRvfc = typeof (o.video as VideoWithRvfc).requestVideoFrameCallback === 'function';
@@ -75,6 +96,8 @@ export class DetectLoop {
 
   stop(): void {
     this.running = false;
+    this.waiting = null;
+    this.stale = false;
     const v = this.o.video as VideoWithRvfc;
     if (this.handle !== null) {
       if (this.usesRvfc) v.cancelVideoFrameCallback?.(this.handle);
@@ -92,23 +115,53 @@ export class DetectLoop {
 
   private onCameraFrame(): void {
     this.schedule();
-    if (this.stats.inFlight > 0) {
-      if (!this.pendingFrame) this.pendingFrame = true;
-      else this.stats.dropped++; // a newer frame replaces the one waiting: never a queue
+    const now = performance.now();
+    if (this.lastCameraAt > 0) {
+      const gap = now - this.lastCameraAt;
+      this.cameraIntervalMs = this.cameraIntervalMs === 0 ? gap : 0.8 * this.cameraIntervalMs + 0.2 * gap;
+    }
+    this.lastCameraAt = now;
+    if (!this.o.target()) return; // no model yet: grab nothing
+    if (!this.current) {
+      this.send(this.grab());
       return;
     }
-    this.send();
+    // a newer frame replaces the one waiting: never a queue
+    if (this.waiting || this.stale) this.stats.dropped++;
+    this.waiting = null;
+    this.stale = true;
+    if (this.answerDueBeforeNextFrame(now)) {
+      const g = this.grab();
+      if (g) {
+        this.waiting = g;
+        this.stale = false;
+        this.stats.prefetched++;
+      }
+    }
   }
 
-  private send(): void {
+  /** Whether the frame in flight is expected to be answered before the next camera frame arrives. */
+  private answerDueBeforeNextFrame(now: number): boolean {
+    if (this.serviceTrips.length < 3 || this.cameraIntervalMs === 0) return true;
+    const expected = median(this.serviceTrips);
+    const remaining = expected - (now - this.current!.sentAt);
+    return remaining <= this.cameraIntervalMs;
+  }
+
+  private grab(): Grabbed | null {
+    const t0 = performance.now();
+    const frame = this.o.grab(this.o.video, this.current?.frame ?? null);
+    return frame ? { frame, grabMs: performance.now() - t0 } : null;
+  }
+
+  private send(g: Grabbed | null): void {
+    if (!g) return;
     const target = this.o.target();
     if (!target) return;
-    const t0 = performance.now();
-    const frame = this.o.grab(this.o.video);
-    if (!frame) return;
-    const t1 = performance.now();
-    this.pendingFrame = false;
-    this.stats.grabMs = t1 - t0;
+    const { frame, grabMs } = g;
+    const sentAt = performance.now();
+    this.current = { frame, sentAt };
+    this.stats.grabMs = grabMs;
     this.stats.width = frame.width;
     this.stats.height = frame.height;
     this.stats.sent++;
@@ -120,9 +173,10 @@ export class DetectLoop {
         (r) => {
           const at = performance.now();
           this.stats.inFlight--;
+          this.current = null;
           if (r.ok) {
             this.stats.answered++;
-            this.record(at, at - t0);
+            this.record(at, at - sentAt, grabMs);
             this.stats.service = r.value.timing;
             if (this.running) this.o.onResult(r.value, at);
           } else {
@@ -132,25 +186,37 @@ export class DetectLoop {
         },
         (e: unknown) => {
           this.stats.inFlight--;
+          this.current = null;
           this.stats.failed++;
           if (this.running) this.o.onError(String(e));
         },
       )
       .finally(() => {
-        // a camera frame arrived while we waited: send the newest one now
-        if (this.running && this.pendingFrame && this.stats.inFlight === 0) this.send();
+        if (!this.running || this.current) return;
+        // a camera frame arrived while we waited: send it now (already grabbed, or grabbed now)
+        const next = this.stale ? this.grab() : this.waiting;
+        this.waiting = null;
+        this.stale = false;
+        if (next) this.send(next);
       });
   }
 
-  private record(at: number, trip: number): void {
+  private record(at: number, sendToAnswer: number, grabMs: number): void {
     this.answeredAt.push(at);
     while (this.answeredAt.length && this.answeredAt[0]! < at - 2000) this.answeredAt.shift();
     const span = at - this.answeredAt[0]!;
     this.stats.fps = this.answeredAt.length > 1 && span > 0 ? ((this.answeredAt.length - 1) * 1000) / span : 0;
+    const trip = grabMs + sendToAnswer;
     this.trips.push(trip);
     if (this.trips.length > 30) this.trips.shift();
+    this.serviceTrips.push(sendToAnswer);
+    if (this.serviceTrips.length > 30) this.serviceTrips.shift();
     this.stats.roundTripMs = trip;
-    const sorted = [...this.trips].sort((a, b) => a - b);
-    this.stats.roundTripP50 = sorted[Math.floor(sorted.length / 2)]!;
+    this.stats.roundTripP50 = median(this.trips);
   }
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }

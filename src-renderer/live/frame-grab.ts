@@ -1,6 +1,9 @@
 /**
- * Grabs the current camera frame as the contract wants it: RGB bytes (alpha stripped), row-major,
- * base64, at the camera's size capped at 1280 on the long side.
+ * Grabs the current camera frame as the contract wants it: RGB bytes (alpha stripped), row-major, at
+ * the camera's size capped at 1280 on the long side, as a Uint8Array — it travels as a WebSocket binary
+ * message or an Electron structured clone, never base64 (src-shared/wire.ts). The service scales it to
+ * the model's input with the same filter training used (resize-rgb.ts); see the README for why the page
+ * does not shrink it itself.
  */
 
 export const MAX_FRAME_SIDE = 1280;
@@ -8,9 +11,12 @@ export const MAX_FRAME_SIDE = 1280;
 export interface GrabbedFrame {
   width: number;
   height: number;
-  /** base64 of width × height × 3 bytes. */
-  rgb: string;
+  /** width × height × 3 bytes; or, for the base64 comparison mode, the same bytes as base64. */
+  rgb: Uint8Array | string;
 }
+
+/** How frames go to the service: raw bytes (the default), or base64 in JSON (the old way, kept to measure against). */
+export type FrameEncoding = 'binary' | 'base64';
 
 /** The size a frame is sent at: the camera's, scaled down (aspect kept) so the long side is ≤ maxSide. */
 export function frameSize(width: number, height: number, maxSide = MAX_FRAME_SIDE): { width: number; height: number } {
@@ -20,18 +26,44 @@ export function frameSize(width: number, height: number, maxSide = MAX_FRAME_SID
   return { width: Math.max(8, Math.round(width * s)), height: Math.max(8, Math.round(height * s)) };
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * RGBA pixels → RGB bytes into `out` (length ≥ pixels × 3). Reads each pixel as one 32-bit word
+ * (when the RGBA buffer is 4-byte aligned, as ImageData's always is), about twice as fast as four
+ * byte reads.
+ */
+export function rgbaToRgbInto(rgba: Uint8ClampedArray | Uint8Array, pixels: number, out: Uint8Array): Uint8Array {
+  if (out.length < pixels * 3) throw new RangeError(`rgbaToRgbInto: ${pixels} pixels need ${pixels * 3} bytes, the buffer has ${out.length}`);
+  if (LITTLE_ENDIAN && rgba.byteOffset % 4 === 0) {
+    const words = new Uint32Array(rgba.buffer, rgba.byteOffset, pixels);
+    for (let p = 0, o = 0; p < pixels; p++, o += 3) {
+      const v = words[p]!;
+      out[o] = v & 255;
+      out[o + 1] = (v >>> 8) & 255;
+      out[o + 2] = (v >>> 16) & 255;
+    }
+  } else {
+    for (let p = 0, i = 0, o = 0; p < pixels; p++, i += 4, o += 3) {
+      out[o] = rgba[i]!;
+      out[o + 1] = rgba[i + 1]!;
+      out[o + 2] = rgba[i + 2]!;
+    }
+  }
+  return out;
+}
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 /** Two base64 characters per 12 bits, as one little-endian 16-bit word: one lookup for two characters. */
 const PAIRS = new Uint16Array(4096);
 for (let i = 0; i < 4096; i++) PAIRS[i] = ALPHABET.charCodeAt(i >> 6) | (ALPHABET.charCodeAt(i & 63) << 8);
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 // UTF-8 decoding has an ASCII fast path; 'ascii' (windows-1252) and 'latin1' are 2× slower in V8
 const utf8 = new TextDecoder();
 
 /**
- * RGBA pixels → base64 of their RGB bytes in one pass. Three RGB bytes are exactly four base64
- * characters, so each pixel encodes on its own and there is never padding — no intermediate RGB
- * buffer and no 1 MB binary string for btoa (several times faster than String.fromCharCode + btoa).
+ * RGBA pixels → base64 of their RGB bytes in one pass (the JSON form of a frame, for comparison and
+ * for transports without binary messages). Three RGB bytes are exactly four base64 characters, so each
+ * pixel encodes on its own and there is never padding.
  */
 export function rgbaToRgbBase64(rgba: Uint8ClampedArray | Uint8Array, pixels: number): string {
   if (!LITTLE_ENDIAN) return rgbaToRgbBase64Bytewise(rgba, pixels);
@@ -56,12 +88,19 @@ function rgbaToRgbBase64Bytewise(rgba: Uint8ClampedArray | Uint8Array, pixels: n
   return utf8.decode(out);
 }
 
-/** One reusable canvas; `grab` draws the video into it and reads the pixels back. */
+/**
+ * One reusable canvas; `grab` draws the video into it and reads the pixels back into one of two RGB
+ * buffers — never the one holding `keep` (the frame in flight) — so that no megabyte is allocated per
+ * frame and a frame is never overwritten while a transport might still read it.
+ */
 export class FrameGrabber {
   private canvas = document.createElement('canvas');
   private ctx = this.canvas.getContext('2d', { willReadFrequently: true })!;
+  private buffers: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
 
-  grab(video: HTMLVideoElement): GrabbedFrame | null {
+  constructor(readonly encoding: FrameEncoding = 'binary') {}
+
+  grab(video: HTMLVideoElement, keep?: GrabbedFrame | null): GrabbedFrame | null {
     if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || !video.videoWidth || !video.videoHeight) return null;
     const { width, height } = frameSize(video.videoWidth, video.videoHeight);
     if (this.canvas.width !== width || this.canvas.height !== height) {
@@ -70,6 +109,11 @@ export class FrameGrabber {
     }
     this.ctx.drawImage(video, 0, 0, width, height);
     const img = this.ctx.getImageData(0, 0, width, height);
-    return { width, height, rgb: rgbaToRgbBase64(img.data, width * height) };
+    const pixels = width * height;
+    if (this.encoding === 'base64') return { width, height, rgb: rgbaToRgbBase64(img.data, pixels) };
+    const i = keep && keep.rgb === this.buffers[0] ? 1 : 0;
+    let buf = this.buffers[i];
+    if (buf.length !== pixels * 3) buf = this.buffers[i] = new Uint8Array(pixels * 3);
+    return { width, height, rgb: rgbaToRgbInto(img.data, pixels, buf) };
   }
 }

@@ -10,7 +10,7 @@ import { useApi } from '../api/api-context';
 import { CameraConnection, listCameras, type CameraStatus } from './camera';
 import { DetectLoop, emptyStats, type LoopStats } from './detect-loop';
 import { drawDetections } from './draw-detections';
-import { FrameGrabber } from './frame-grab';
+import { FrameGrabber, type FrameEncoding } from './frame-grab';
 import { loadLiveSettings, saveLiveSettings, type LiveUiSettings } from './live-settings';
 import { speak, useKoreanVoice } from './speech';
 
@@ -26,8 +26,9 @@ export interface LiveView {
   current: { label: string; score: number } | null;
   /** The said word still leading. */
   held: string | null;
-  detections: LiveDetection[];
 }
+
+const pct = (score: number | undefined) => (score === undefined ? -1 : Math.round(score * 100));
 
 export interface LiveSessionOptions {
   /** Values that override the saved settings (the kiosk's URL hash). */
@@ -38,6 +39,18 @@ export interface LiveSessionOptions {
   autoModel: boolean;
   /** Font size of the box tags, px (default: from the video's height). */
   boxFontPx?: number;
+}
+
+/**
+ * How frames go to the service. Binary unless `localStorage['ksl.live.frameEncoding']` is 'base64': the
+ * old JSON form, kept so that `npm run bench:live` can measure both on the same page.
+ */
+export function frameEncoding(): FrameEncoding {
+  try {
+    return localStorage.getItem('ksl.live.frameEncoding') === 'base64' ? 'base64' : 'binary';
+  } catch {
+    return 'binary';
+  }
 }
 
 /** The newest trained run, else the first model; null when there is none. */
@@ -63,7 +76,7 @@ export function useLiveSession(opts: LiveSessionOptions) {
   const [stats, setStats] = useState<LoopStats>(emptyStats());
   const [detectError, setDetectError] = useState<string | null>(null);
   const interpreter = useRef(new Interpreter());
-  const [view, setView] = useState<LiveView>({ sentence: [], current: null, held: null, detections: [] });
+  const [view, setView] = useState<LiveView>({ sentence: [], current: null, held: null });
   const voice = useKoreanVoice();
   const voiceRef = useRef(voice);
   voiceRef.current = voice;
@@ -149,11 +162,11 @@ export function useLiveSession(opts: LiveSessionOptions) {
   useEffect(() => {
     const video = videoRef.current;
     if (!video || !live) return;
-    const grabber = new FrameGrabber();
+    const grabber = new FrameGrabber(frameEncoding());
     const loop = new DetectLoop({
       api,
       video,
-      grab: (v) => grabber.grab(v),
+      grab: (v, keep) => grabber.grab(v, keep),
       target: () => {
         const m = modelRef.current;
         if (m.state !== 'ready') return null;
@@ -169,10 +182,12 @@ export function useLiveSession(opts: LiveSessionOptions) {
         if (overlayRef.current) drawDetections(overlayRef.current, video, r.detections, { fontPx: opts.boxFontPx });
         if (step.said && settingsRef.current.speech && voiceRef.current.state === 'ok') speak(step.said.word, voiceRef.current.voice);
         const st = step.state;
+        // React renders only when what the screen shows changes (the words, the leader, its score in
+        // whole percent), not once per answered frame: the boxes are drawn on the canvas above.
         setView((v) =>
-          v.sentence === st.sentence && v.held === st.held && v.current?.label === st.current?.label && v.detections.length === 0 && r.detections.length === 0
+          v.sentence === st.sentence && v.held === st.held && v.current?.label === st.current?.label && pct(v.current?.score) === pct(st.current?.score)
             ? v
-            : { sentence: st.sentence, current: st.current, held: st.held, detections: r.detections },
+            : { sentence: st.sentence, current: st.current, held: st.held },
         );
       },
       onError: (message) => setDetectError(message),
@@ -192,14 +207,14 @@ export function useLiveSession(opts: LiveSessionOptions) {
   useEffect(() => {
     const t = setInterval(() => {
       const r = interpreter.current.tick(performance.now());
-      if (r.idleReset) setView({ sentence: [], current: null, held: null, detections: [] });
+      if (r.idleReset) setView({ sentence: [], current: null, held: null });
     }, 500);
     return () => clearInterval(t);
   }, []);
 
   const clear = useCallback(() => {
     interpreter.current.clear(performance.now());
-    setView({ sentence: [], current: null, held: null, detections: [] });
+    setView({ sentence: [], current: null, held: null });
   }, []);
 
   return { settings, setSettings, videoRef, overlayRef, cameraStatus, cameras, models, modelsError, reloadModels, model, stats, detectError, view, clear, voice };

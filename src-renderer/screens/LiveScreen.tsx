@@ -25,6 +25,11 @@ export function LiveScreen() {
       data-in-flight={stats.inFlight}
       data-max-in-flight={stats.maxInFlight}
       data-dropped={stats.dropped}
+      data-prefetched={stats.prefetched}
+      data-round-trip-p50={stats.roundTripP50.toFixed(1)}
+      data-grab-ms={stats.grabMs.toFixed(2)}
+      data-service-ms={stats.service ? stats.service.totalMs.toFixed(1) : ''}
+      data-model-ms={stats.service ? stats.service.inferenceMs.toFixed(1) : ''}
     >
       <section className="panel">
         <div className="row wrap live-pickers">
@@ -73,11 +78,11 @@ export function LiveScreen() {
           </div>
           <p className="live-readout" data-testid="live-readout">
             <span title="answered frames per second">{stats.fps.toFixed(1)} fps</span>
-            <span title="grab + send + service + answer, last / median of 30">round trip {stats.roundTripMs.toFixed(0)} ms (p50 {stats.roundTripP50.toFixed(0)})</span>
+            <span title="grab + send + service + answer (a frame grabbed ahead does not count its wait), last / median of 30">round trip {stats.roundTripMs.toFixed(0)} ms (p50 {stats.roundTripP50.toFixed(0)})</span>
             <span title="the inference service's own timing">
               service {stats.service ? `${stats.service.totalMs.toFixed(0)} ms (pre ${stats.service.preprocessMs.toFixed(0)}, model ${stats.service.inferenceMs.toFixed(0)}, NMS ${stats.service.nmsMs.toFixed(1)})` : '—'}
             </span>
-            <span title="canvas grab + RGB base64">grab {stats.grabMs.toFixed(1)} ms</span>
+            <span title="canvas grab + RGB (sent as raw bytes)">grab {stats.grabMs.toFixed(1)} ms</span>
             <span>{stats.width ? `${stats.width}×${stats.height}` : ''}</span>
             <span title="camera frames skipped while a frame was being detected (never queued)">dropped {stats.dropped}</span>
           </p>

@@ -29,10 +29,10 @@ const BLANK_SECONDS = 1.5;
  */
 function pageHook() {
   const w = window as unknown as {
-    __live: { inFlight: number; maxInFlight: number; requests: number; answers: { t: number; labels: string[] }[]; sentence: { t: number; text: string }[] };
+    __live: { inFlight: number; maxInFlight: number; requests: number; binary: number; answers: { t: number; labels: string[] }[]; sentence: { t: number; text: string }[] };
     __sentenceTestId?: string;
   };
-  w.__live = { inFlight: 0, maxInFlight: 0, requests: 0, answers: [], sentence: [] };
+  w.__live = { inFlight: 0, maxInFlight: 0, requests: 0, binary: 0, answers: [], sentence: [] };
   const pending = new Set<number>();
   const Native = window.WebSocket;
   class Counted extends Native {
@@ -48,14 +48,21 @@ function pageHook() {
       });
     }
     override send(data: string | ArrayBufferLike | Blob | ArrayBufferView) {
-      if (typeof data === 'string') {
-        const head = /^\{"t":"req","id":(\d+),"name":"live\.detect"/.exec(data.slice(0, 80));
-        if (head) {
-          pending.add(Number(head[1]));
-          w.__live.requests++;
-          w.__live.inFlight++;
-          w.__live.maxInFlight = Math.max(w.__live.maxInFlight, w.__live.inFlight);
-        }
+      // JSON text, or a binary request (src-shared/wire.ts): uint32 LE header length, ASCII JSON header, bytes
+      let head: string | null = null;
+      if (typeof data === 'string') head = data.slice(0, 80);
+      else if (ArrayBuffer.isView(data)) {
+        const b = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        const n = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
+        head = String.fromCharCode(...b.subarray(4, 4 + Math.min(n, 80)));
+      }
+      const m = head ? /^\{"t":"req","id":(\d+),"name":"live\.detect"/.exec(head) : null;
+      if (m) {
+        pending.add(Number(m[1]));
+        w.__live.requests++;
+        if (typeof data !== 'string') w.__live.binary++;
+        w.__live.inFlight++;
+        w.__live.maxInFlight = Math.max(w.__live.maxInFlight, w.__live.inFlight);
       }
       super.send(data);
     }
@@ -74,6 +81,7 @@ interface Hooked {
   inFlight: number;
   maxInFlight: number;
   requests: number;
+  binary: number;
   answers: { t: number; labels: string[] }[];
   sentence: { t: number; text: string }[];
 }
@@ -233,6 +241,8 @@ describe('live interpreter and kiosk with a fake camera', () => {
     // exactly one frame in flight: the WebSocket never carried a second live.detect before the answer
     expect(h.maxInFlight).toBe(1);
     expect(h.requests).toBeGreaterThan(10);
+    // every frame went as raw bytes in a binary message, none as base64 JSON
+    expect(h.binary).toBe(h.requests);
     const live = page.getByTestId('live');
     expect(await live.getAttribute('data-max-in-flight')).toBe('1');
     // the camera (15 fps) outpaces detection on this machine: frames were dropped, none queued

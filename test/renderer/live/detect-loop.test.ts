@@ -1,9 +1,10 @@
 /**
  * The live loop against a fake camera and a fake service whose answers the test releases by hand:
  * never more than one request in flight, frames that arrive meanwhile are dropped (the newest one
- * is sent as soon as the answer comes), nothing is queued.
+ * is sent as soon as the answer comes), nothing is queued; the waiting frame is grabbed ahead only
+ * when the answer is due before the next camera frame.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Api } from '../../../src-shared/api';
 import type { LiveDetectResult } from '../../../src-shared/api-live';
 import type { Result } from '../../../src-shared/result';
@@ -37,9 +38,9 @@ function fakeCamera() {
 }
 
 function fakeService() {
-  const pending: { args: { width: number; rgb: string }; resolve: (r: Result<LiveDetectResult>) => void }[] = [];
+  const pending: { args: { width: number; rgb: string | Uint8Array }; resolve: (r: Result<LiveDetectResult>) => void }[] = [];
   const api = {
-    invoke: (name: string, args: { width: number; rgb: string }) => {
+    invoke: (name: string, args: { width: number; rgb: string | Uint8Array }) => {
       expect(name).toBe('live.detect');
       return new Promise((resolve) => pending.push({ args, resolve }));
     },
@@ -54,6 +55,10 @@ function fakeService() {
 }
 
 describe('detect loop', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it('keeps exactly one frame in flight and sends the newest frame when the answer comes', async () => {
     const cam = fakeCamera();
     const svc = fakeService();
@@ -105,6 +110,76 @@ describe('detect loop', () => {
     cam.tick();
     expect(svc.pending).toHaveLength(0);
     expect(loop.stats.sent).toBe(0);
+    loop.stop();
+  });
+  it('grabs the waiting frame ahead only when the answer is due before the next camera frame, and sends it without grabbing again', async () => {
+    let clock = 1000;
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    const cam = fakeCamera();
+    const svc = fakeService();
+    const grabs: { frame: number; keep: string | null }[] = [];
+    const loop = new DetectLoop({
+      api: svc.api,
+      video: cam.video,
+      grab: (_v, keep) => {
+        grabs.push({ frame: cam.frame, keep: keep ? String(keep.rgb) : null });
+        return { width: 8, height: 8, rgb: `frame-${cam.frame}` };
+      },
+      target: () => ({ modelId: 'run:x', settings: { threshold: 0.5, iou: 0.6, maxDetections: 5 } }),
+      onResult: () => {},
+      onError: (m) => {
+        throw new Error(m);
+      },
+    });
+    loop.start();
+    // History: a camera frame every 33 ms; each frame answered 100 ms after it was sent.
+    cam.tick();
+    for (let k = 1; k <= 12; k++) {
+      clock += 100 / 3;
+      cam.tick();
+      if (k % 3 === 0) await svc.answer(); // …and the frame that arrived with it goes at once
+    }
+    expect(loop.stats).toMatchObject({ answered: 4, inFlight: 1, maxInFlight: 1 });
+    const sentAt = clock; // frame 13 in flight
+    const before = { ...loop.stats };
+    const n = grabs.length;
+    clock = sentAt + 33;
+    cam.tick(); // frame 14: the answer is 67 ms away, two camera frames: only marked, not grabbed
+    expect(grabs.length).toBe(n);
+    clock = sentAt + 70;
+    cam.tick(); // frame 15: due within a frame → grabbed now, replacing the mark (one dropped)
+    expect(grabs.length).toBe(n + 1);
+    expect(grabs.at(-1)).toEqual({ frame: 15, keep: 'frame-13' }); // the frame in flight is kept intact
+    expect(loop.stats.dropped - before.dropped).toBe(1);
+    expect(loop.stats.prefetched - before.prefetched).toBe(1);
+    clock = sentAt + 100;
+    await svc.answer(); // frame 15 goes at once, no grab after the answer
+    expect(svc.pending.map((p) => p.args.rgb)).toEqual(['frame-15']);
+    expect(grabs.length).toBe(n + 1);
+    expect(loop.stats.maxInFlight).toBe(1);
+
+    // When the answer is late and a newer frame came after the one grabbed ahead, the newest is grabbed on the answer.
+    const sent2 = clock;
+    clock = sent2 + 80;
+    cam.tick(); // frame 16: grabbed ahead
+    clock = sent2 + 113;
+    cam.tick(); // frame 17: overdue → grabbed ahead too, replacing 16
+    expect(grabs.slice(-2).map((g) => g.frame)).toEqual([16, 17]);
+    expect(loop.stats.dropped - before.dropped).toBe(2);
+    clock = sent2 + 120;
+    await svc.answer();
+    expect(svc.pending.map((p) => p.args.rgb)).toEqual(['frame-17']);
+
+    // Only marked (answer far away), then answered: the newest frame is grabbed on the answer.
+    const sent3 = clock;
+    clock = sent3 + 10;
+    cam.tick(); // frame 18: marked
+    const m = grabs.length;
+    clock = sent3 + 30;
+    await svc.answer();
+    expect(grabs.length).toBe(m + 1);
+    expect(svc.pending.map((p) => p.args.rgb)).toEqual(['frame-18']);
+    expect(loop.stats.maxInFlight).toBe(1);
     loop.stop();
   });
 });

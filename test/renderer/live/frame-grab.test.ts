@@ -1,6 +1,6 @@
-/** The frame the contract wants: RGB base64 at the camera size capped at 1280 on the long side. */
+/** The frame the contract wants: RGB bytes (or, the old way, base64) at the camera size capped at 1280 on the long side. */
 import { describe, expect, it } from 'vitest';
-import { frameSize, rgbaToRgbBase64 } from '../../../src-renderer/live/frame-grab';
+import { frameSize, rgbaToRgbBase64, rgbaToRgbInto } from '../../../src-renderer/live/frame-grab';
 
 describe('frame grab', () => {
   it('keeps the camera size up to 1280 and scales longer frames with the aspect kept', () => {
@@ -9,6 +9,20 @@ describe('frame grab', () => {
     expect(frameSize(1920, 1080)).toEqual({ width: 1280, height: 720 });
     expect(frameSize(1080, 1920)).toEqual({ width: 720, height: 1280 });
     expect(frameSize(4000, 10)).toEqual({ width: 1280, height: 8 });
+  });
+
+  it('strips alpha into a reused RGB buffer, from aligned and unaligned RGBA alike', () => {
+    const pixels = 997;
+    const backing = new Uint8Array(pixels * 4 + 1);
+    for (let i = 0; i < backing.length; i++) backing[i] = (i * 73 + 11) % 256;
+    for (const rgba of [backing.subarray(0, pixels * 4), backing.subarray(1)]) {
+      const want = new Uint8Array(pixels * 3);
+      for (let p = 0; p < pixels; p++) for (let c = 0; c < 3; c++) want[p * 3 + c] = rgba[p * 4 + c]!;
+      const out = new Uint8Array(pixels * 3).fill(7);
+      expect(rgbaToRgbInto(rgba, pixels, out)).toBe(out);
+      expect(Buffer.from(out).equals(Buffer.from(want))).toBe(true);
+    }
+    expect(() => rgbaToRgbInto(backing, pixels, new Uint8Array(pixels * 3 - 1))).toThrow(/2991 bytes/);
   });
 
   it('strips alpha and encodes exactly what Buffer encodes for the RGB bytes', () => {
