@@ -27,7 +27,7 @@ import { openDetector } from '../../src-main/services/inference/detector';
 import { findFfmpeg } from '../../src-main/services/media/ffmpeg-path';
 import { prepareSampleProject } from '../../src-main/services/sample/sample-project';
 import { toModelInput } from '../../src-main/services/training/augment';
-import { FEATURE_CHANNELS, FEATURE_POSITIONS, FEATURE_SIZE, createFeatureExtractor } from '../../src-main/services/training/features';
+import { FEATURE_CHANNELS, FEATURE_POSITIONS, createFeatureExtractor } from '../../src-main/services/training/features';
 import { loadWeights, readJson, runDir } from '../../src-main/services/training/run-store';
 import type { RunConfig, TrainResult } from '../../src-main/services/training/train-job';
 
@@ -91,7 +91,7 @@ async function main() {
     const head = createHead({ channels: FEATURE_CHANNELS, hidden: cfg.hidden, anchorsPerPosition: anchorsPerPosition(cfg.anchors), numClasses: cfg.classes.length, seed: cfg.seed });
     head.setWeights(best.weights);
     const trainer = createTrainer(head, { schedule: { base: 1e-3, total: 1 }, anchors: generateAnchors(cfg.anchors) });
-    const pool = new Float32Array(FEATURE_SIZE);
+    const pool = new Float32Array(FEATURE_POSITIONS * FEATURE_CHANNELS);
     const tfjsFrame = async (f: Uint8Array) => {
       await extractor.run(toModelInput(f), pool, 0);
       const x = tf.tensor3d(pool, [1, FEATURE_POSITIONS, FEATURE_CHANNELS]);

@@ -14,8 +14,15 @@
  */
 
 export interface AnchorConfig {
-  /** Square network input in pixels (320 for the fpnlite 320×320 config). */
+  /** Square network input in pixels (320 for the fpnlite 320×320 config); the default of inputHeight/inputWidth. */
   inputSize: number;
+  /**
+   * A non-square input (pixels), e.g. 288×512 for 16:9 video: the frame keeps its aspect ratio, so a hand
+   * is not squashed 2:1 as it is in 320×320. Both must be multiples of the coarsest stride. Absent in runs
+   * made before it existed (square inputSize).
+   */
+  inputHeight?: number;
+  inputWidth?: number;
   /** Feature-map stride of each level in pixels, finest first. */
   strides: readonly number[];
   /**
@@ -43,17 +50,30 @@ export function anchorsPerPosition(cfg: AnchorConfig): number {
   return cfg.scalesPerOctave * cfg.aspectRatios.length;
 }
 
+/** The network input in pixels: inputHeight × inputWidth, each defaulting to inputSize. */
+export function inputDims(cfg: Pick<AnchorConfig, 'inputSize' | 'inputHeight' | 'inputWidth'>): { height: number; width: number } {
+  return { height: cfg.inputHeight ?? cfg.inputSize, width: cfg.inputWidth ?? cfg.inputSize };
+}
+
 /**
- * Side length of each level's feature map. `ceil` is what a stride-s convolution with SAME padding gives,
- * so an input that is not a multiple of the stride still lines up with the backbone's maps.
+ * [height, width] of each level's feature map. `ceil` is what a stride-s convolution with SAME padding
+ * gives, so an input that is not a multiple of the stride still lines up with the backbone's maps.
  */
+export function featureMapShapes(cfg: AnchorConfig): [number, number][] {
+  const { height, width } = inputDims(cfg);
+  return cfg.strides.map((s) => [Math.ceil(height / s), Math.ceil(width / s)]);
+}
+
+/** Side length of each level's feature map of a square input. */
 export function featureMapSizes(cfg: AnchorConfig): number[] {
-  return cfg.strides.map((s) => Math.ceil(cfg.inputSize / s));
+  const shapes = featureMapShapes(cfg);
+  if (shapes.some(([h, w]) => h !== w)) throw new Error('anchors: featureMapSizes needs a square input; use featureMapShapes');
+  return shapes.map(([h]) => h);
 }
 
 /** Number of feature positions over all levels (2100 for 320 px at strides 8/16/32). */
 export function numPositions(cfg: AnchorConfig): number {
-  return featureMapSizes(cfg).reduce((n, size) => n + size * size, 0);
+  return featureMapShapes(cfg).reduce((n, [h, w]) => n + h * w, 0);
 }
 
 /** Total anchors N·A. */
@@ -64,6 +84,10 @@ export function numAnchors(cfg: AnchorConfig): number {
 /** Throws on a config that would make anchors disagree with the head's output layout. */
 export function validateAnchorConfig(cfg: AnchorConfig): void {
   if (!(cfg.inputSize > 0)) throw new Error(`anchors: inputSize must be > 0 (got ${cfg.inputSize})`);
+  for (const k of ['inputHeight', 'inputWidth'] as const) {
+    const v = cfg[k];
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new Error(`anchors: ${k} must be a positive integer (got ${v})`);
+  }
   if (cfg.strides.length === 0) throw new Error('anchors: at least one stride is needed');
   if (cfg.baseSizes.length !== cfg.strides.length) {
     throw new Error(`anchors: ${cfg.baseSizes.length} base sizes for ${cfg.strides.length} strides`);
@@ -80,32 +104,35 @@ export function validateAnchorConfig(cfg: AnchorConfig): void {
 }
 
 /**
- * All anchors as a flat Float32Array of N·A rows [cy, cx, h, w], normalised by inputSize.
+ * All anchors as a flat Float32Array of N·A rows [cy, cx, h, w]; y and h normalised by the input height,
+ * x and w by its width, so an anchor of s×s pixels stays s×s pixels on a non-square input.
  * Centres sit at (i + 0.5)·stride, as in the OD API when the input is a multiple of the stride.
  */
 export function generateAnchors(cfg: AnchorConfig = DEFAULT_ANCHORS): Float32Array {
   validateAnchorConfig(cfg);
-  const sizes = featureMapSizes(cfg);
+  const shapes = featureMapShapes(cfg);
   const a = anchorsPerPosition(cfg);
   const out = new Float32Array(numPositions(cfg) * a * 4);
-  const inv = 1 / cfg.inputSize;
+  const { height, width } = inputDims(cfg);
+  const invH = 1 / height;
+  const invW = 1 / width;
   let o = 0;
   for (let level = 0; level < cfg.strides.length; level++) {
     const stride = cfg.strides[level];
-    const size = sizes[level];
+    const [rows, cols] = shapes[level]!;
     // The A shapes are the same at every position of a level: compute them once.
     const hw: number[] = [];
     for (let k = 0; k < cfg.scalesPerOctave; k++) {
       const s = cfg.baseSizes[level] * Math.pow(2, k / cfg.scalesPerOctave);
       for (const r of cfg.aspectRatios) {
         const sr = Math.sqrt(r);
-        hw.push((s / sr) * inv, s * sr * inv);
+        hw.push((s / sr) * invH, s * sr * invW);
       }
     }
-    for (let y = 0; y < size; y++) {
-      const cy = (y + 0.5) * stride * inv;
-      for (let x = 0; x < size; x++) {
-        const cx = (x + 0.5) * stride * inv;
+    for (let y = 0; y < rows; y++) {
+      const cy = (y + 0.5) * stride * invH;
+      for (let x = 0; x < cols; x++) {
+        const cx = (x + 0.5) * stride * invW;
         for (let k = 0; k < a; k++) {
           out[o++] = cy;
           out[o++] = cx;

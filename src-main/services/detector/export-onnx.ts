@@ -2,9 +2,10 @@
  * `ksl export onnx`: a trained run as ONE self-contained ONNX detector (opset 13) that any
  * onnxruntime can run without this app:
  *
- *   image [1,320,320,3] float32, NHWC, RGB in [-1,1] (pixel / 127.5 − 1, frame stretched to 320×320)
- *     ──▶ the pretrained backbone (converted from tfjs) ──▶ the 3 FPN maps [1,40,40,128], [1,20,20,128], [1,10,10,128]
- *     ──▶ each flattened NHWC to [H·W,128], concatenated ──▶ [2100,128]
+ *   image [1,H,W,3] float32, NHWC, RGB in [-1,1] (pixel / 127.5 − 1, frame stretched to W×H; 320×320, or
+ *   the run's non-square input such as 288×512)
+ *     ──▶ the pretrained backbone (converted from tfjs) ──▶ the 3 FPN maps [1,H/8,W/8,128], [1,H/16,W/16,128], [1,H/32,W/32,128]
+ *     ──▶ each flattened NHWC to [h·w,128], concatenated ──▶ [P,128] (P = 2100 at 320×320)
  *     ──▶ the head as MatMul+Add, Clip(0,6) (ReLU6), then MatMul+Add twice (exactly ssd-head.ts)
  *     ──▶ class logits ──Sigmoid──▶ scores [1, N, C]   (N = 2100·A anchors; class c ↔ label map id c+1)
  *     ──▶ box offsets ──decode against the anchors (box coder 10/10/5/5), clip to [0,1]──▶ boxes [1, N, 4]
@@ -19,7 +20,7 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { anchorsPerPosition, generateAnchors, numAnchors, numPositions } from '../../../src-shared/detector/anchors';
+import { anchorsPerPosition, featureMapShapes, generateAnchors, inputDims, numAnchors, numPositions } from '../../../src-shared/detector/anchors';
 import { DEFAULT_BOX_CODER_SCALES, MAX_LOG_SIZE_RATIO } from '../../../src-shared/detector/box-coder';
 import { writeLabelMap } from '../../../src-shared/formats/label-map';
 import { KslError } from '../../../src-shared/result';
@@ -29,8 +30,8 @@ import { getSplit } from '../dataset/split';
 import { splitExamples } from '../dataset/split-examples';
 import { toModelInput } from '../training/augment';
 import { decodeFramesRgb } from '../training/decode-frames';
-import { FEATURE_CHANNELS, FEATURE_POSITIONS, createFeatureExtractor, featureChannels } from '../training/features';
-import { contextChannels, contextRows, NO_CONTEXT } from '../training/neighbourhood';
+import { FEATURE_CHANNELS, createFeatureExtractor, featureChannels, featurePositions } from '../training/features';
+import { contextChannels, contextRows, neighbourTable, NO_CONTEXT } from '../training/neighbourhood';
 import { loadWeights, readJson, runDir } from '../training/run-store';
 import type { RunConfig } from '../training/train-job';
 import type { NamedWeight } from './head/ssd-head';
@@ -38,7 +39,12 @@ import { GraphBuilder, attr } from './onnx/onnx-proto';
 import { convertGraphModelInto } from './onnx/tfjs-to-onnx';
 import { BACKBONE_INPUT, BACKBONE_OUTPUTS, CONVERTER_REVISION, PRETRAINED, SCORE_OUTPUTS, loadPretrainedGraph } from './pretrained';
 
-export const EXPORT_INPUT_DESCRIPTION = 'float32 [1,320,320,3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1), the frame stretched to 320×320';
+/** What the exported graph's input is, for an input of width × height (default 320×320). */
+export function exportInputDescription(width: number = PRETRAINED.inputSize, height: number = PRETRAINED.inputSize): string {
+  return `float32 [1,${height},${width},3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1), the frame stretched to ${width}×${height}`;
+}
+
+export const EXPORT_INPUT_DESCRIPTION = exportInputDescription();
 
 export interface OnnxTensorInfo {
   name: string;
@@ -94,14 +100,15 @@ export function buildDetectorOnnx(cfg: RunConfig, weights: readonly NamedWeight[
   const Kin = contextChannels(context, K);
   const P = numPositions(cfg.anchors);
   const N = numAnchors(cfg.anchors);
-  if (P !== FEATURE_POSITIONS || cfg.anchors.inputSize !== PRETRAINED.inputSize) {
-    throw new KslError('INVALID', `The run's anchors give ${P} positions at ${cfg.anchors.inputSize} px; the backbone gives ${FEATURE_POSITIONS} at ${PRETRAINED.inputSize} px.`);
+  const dims = inputDims(cfg.anchors);
+  if (P !== featurePositions(dims) || cfg.anchors.strides.join() !== PRETRAINED.featureStrides.join()) {
+    throw new KslError('INVALID', `The run's anchors give ${P} positions at ${dims.height}×${dims.width} px (strides ${cfg.anchors.strides.join('/')}); the backbone gives ${featurePositions(dims)} (strides ${PRETRAINED.featureStrides.join('/')}).`);
   }
-  const S = PRETRAINED.inputSize;
+  const { height: IH, width: IW } = dims;
   const b = new GraphBuilder('ksl_detector');
   const { modelJson, weightData } = loadPretrainedGraph();
   const conv = convertGraphModelInto(b, modelJson, weightData, {
-    input: { node: PRETRAINED.inputNode, shape: [1, S, S, 3], name: BACKBONE_INPUT },
+    input: { node: PRETRAINED.inputNode, shape: [1, IH, IW, 3], name: BACKBONE_INPUT },
     outputs: withScores ? [...PRETRAINED.featureNodes, ...PRETRAINED.scoreNodes] : [...PRETRAINED.featureNodes],
     outputNames: withScores ? [...BACKBONE_OUTPUTS, ...SCORE_OUTPUTS] : [...BACKBONE_OUTPUTS],
     outputLayout: 'nhwc',
@@ -196,7 +203,7 @@ export function buildDetectorOnnx(cfg: RunConfig, weights: readonly NamedWeight[
   b.addOutput('boxes', boxesShape);
   return {
     bytes: b.toBytes({ docString }),
-    inputs: [{ name: BACKBONE_INPUT, type: 'float32', shape: [1, S, S, 3], description: EXPORT_INPUT_DESCRIPTION }],
+    inputs: [{ name: BACKBONE_INPUT, type: 'float32', shape: [1, IH, IW, 3], description: exportInputDescription(IW, IH) }],
     outputs: [
       { name: 'scores', type: 'float32', shape: scoresShape, description: `per-class sigmoid probability per anchor; class index c is label map id c+1 (${N} anchors: levels stride 8/16/32, row-major y→x, ${A} per position)` },
       { name: 'boxes', type: 'float32', shape: boxesShape, description: '[ymin, xmin, ymax, xmax] per anchor, normalised to the input and clipped to [0,1]; no NMS applied' },
@@ -224,16 +231,18 @@ async function checkParity(project: Project, cfg: RunConfig, weights: NamedWeigh
   examples = examples.slice(0, frames);
   if (examples.length === 0) return { maxAbsBoxes: 0, maxAbsScores: 0, frames: 0 };
 
-  const S = PRETRAINED.inputSize;
+  const dims = inputDims(cfg.anchors);
+  const { height: IH, width: IW } = dims;
+  const P = featurePositions(dims);
   const inputs: Float32Array[] = [];
-  await decodeFramesRgb(examples.map((e) => path.join(project.dir, e.file)), S, S, (_i, rgb) => void inputs.push(toModelInput(rgb)), signal);
+  await decodeFramesRgb(examples.map((e) => path.join(project.dir, e.file)), IW, IH, (_i, rgb) => void inputs.push(toModelInput(rgb)), signal);
 
   // The app's pipeline: backbone features, then the head in TensorFlow.js and trainer.predict's decoding.
   const K = featureChannels(cfg.features);
-  const pool = new Float32Array(inputs.length * FEATURE_POSITIONS * K);
-  const extractor = await createFeatureExtractor('onnx', path.join(project.dir, 'runs', '.cache'), cfg.features);
+  const pool = new Float32Array(inputs.length * P * K);
+  const extractor = await createFeatureExtractor('onnx', path.join(project.dir, 'runs', '.cache'), cfg.features, dims);
   try {
-    for (const [i, x] of inputs.entries()) await extractor.run(x, pool, i * FEATURE_POSITIONS * K);
+    for (const [i, x] of inputs.entries()) await extractor.run(x, pool, i * P * K);
   } finally {
     await extractor.close();
   }
@@ -249,7 +258,8 @@ async function checkParity(project: Project, cfg: RunConfig, weights: NamedWeigh
   let preds: import('./head/train-step').Prediction[];
   try {
     head.setWeights(weights);
-    const x = tf.tensor3d(contextRows(pool, 0, inputs.length, context, undefined, K), [inputs.length, FEATURE_POSITIONS, contextChannels(context, K)]);
+    const table = context.radius > 0 ? neighbourTable(context, featureMapShapes(cfg.anchors)) : undefined;
+    const x = tf.tensor3d(contextRows(pool, 0, inputs.length, context, table, K, P), [inputs.length, P, contextChannels(context, K)]);
     try {
       preds = trainer.predict(x);
     } finally {
@@ -267,7 +277,7 @@ async function checkParity(project: Project, cfg: RunConfig, weights: NamedWeigh
   let maxAbsScores = 0;
   try {
     for (const [i, x] of inputs.entries()) {
-      const out = await session.run({ [BACKBONE_INPUT]: new ort.Tensor('float32', x, [1, S, S, 3]) });
+      const out = await session.run({ [BACKBONE_INPUT]: new ort.Tensor('float32', x, [1, IH, IW, 3]) });
       const boxes = out.boxes!.data as Float32Array;
       const scores = out.scores!.data as Float32Array;
       const ref = preds[i]!;
@@ -294,7 +304,7 @@ export async function exportRunOnnx(project: Project, runId: string, outFile: st
   const classes = cfg.classes.map((c) => ({ id: c.id, name: c.name }));
   const docString = [
     `KSL Studio sign detector, run ${runId} (best checkpoint, step ${best.header.step}).`,
-    `Input "image": ${EXPORT_INPUT_DESCRIPTION}.`,
+    `Input "image": ${exportInputDescription(inputDims(cfg.anchors).width, inputDims(cfg.anchors).height)}.`,
     `Outputs: "scores" [1,N,${classes.length}] sigmoid class probabilities (index c = label map id c+1: ${classes.map((c) => `${c.id}=${c.name}`).join(', ')});`,
     `"boxes" [1,N,4] [ymin,xmin,ymax,xmax] normalised to [0,1]; N = ${numAnchors(cfg.anchors)} anchors; no NMS.`,
     `Backbone: ${PRETRAINED.architecture}, from ${PRETRAINED.package} (${PRETRAINED.licence}); ${CONVERTER_REVISION}.`,

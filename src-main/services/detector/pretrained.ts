@@ -96,14 +96,18 @@ const resolved = new Map<string, string>();
  * NHWC feature maps), converting once and caching `backbone-<hash>.onnx` in `cacheDir`. The hash
  * covers the model files and the converter revision, so a cached file is always current.
  */
-export async function pretrainedBackboneOnnx(cacheDir: string = defaultCacheDir(), withScores = false): Promise<string> {
-  const key = `${cacheDir}|${withScores}`;
+export async function pretrainedBackboneOnnx(cacheDir: string = defaultCacheDir(), withScores = false, dims: InputDims = SQUARE_INPUT): Promise<string> {
+  checkInputDims(dims);
+  const square = dims.height === PRETRAINED.inputSize && dims.width === PRETRAINED.inputSize;
+  const key = `${cacheDir}|${withScores}|${dims.height}x${dims.width}`;
   const known = resolved.get(key);
   if (known && existsSync(known)) return known;
   const { modelJson, weightData } = loadPretrainedGraph();
   const hash = createHash('sha256')
     .update(CONVERTER_REVISION)
     .update(JSON.stringify(withScores ? [...PRETRAINED.featureNodes, ...PRETRAINED.scoreNodes] : PRETRAINED.featureNodes))
+    // 320×320 keeps its old hash (no size in it), so existing caches stay valid.
+    .update(square ? '' : `input ${dims.height}x${dims.width}`)
     .update(JSON.stringify(modelJson))
     .update(new Uint8Array(weightData))
     .digest('hex')
@@ -118,7 +122,7 @@ export async function pretrainedBackboneOnnx(cacheDir: string = defaultCacheDir(
   if (!p) {
     p = (async () => {
       const { bytes } = convertGraphModel(modelJson, weightData, {
-        input: { node: PRETRAINED.inputNode, shape: [1, PRETRAINED.inputSize, PRETRAINED.inputSize, 3], name: BACKBONE_INPUT },
+        input: { node: PRETRAINED.inputNode, shape: [1, dims.height, dims.width, 3], name: BACKBONE_INPUT },
         outputs: withScores ? [...PRETRAINED.featureNodes, ...PRETRAINED.scoreNodes] : [...PRETRAINED.featureNodes],
         outputNames: withScores ? [...BACKBONE_OUTPUTS, ...SCORE_OUTPUTS] : [...BACKBONE_OUTPUTS],
         graphName: PRETRAINED.id,
@@ -137,15 +141,40 @@ export async function pretrainedBackboneOnnx(cacheDir: string = defaultCacheDir(
   return p;
 }
 
+/** A network input size in pixels (height × width). */
+export interface InputDims {
+  height: number;
+  width: number;
+}
+
+export const SQUARE_INPUT: Readonly<InputDims> = Object.freeze({ height: PRETRAINED.inputSize, width: PRETRAINED.inputSize });
+
+/**
+ * The backbone is fully convolutional; its FPN upsampling (a hard-coded reshape in the TF graph) is
+ * converted to a size-free Resize, so any size that is a multiple of the coarsest stride (32) works.
+ */
+export function checkInputDims(dims: InputDims): void {
+  const s = PRETRAINED.featureStrides[PRETRAINED.featureStrides.length - 1]!;
+  for (const k of ['height', 'width'] as const) {
+    const v = dims[k];
+    if (!Number.isInteger(v) || v < s || v % s !== 0 || v > 2048) throw new Error(`backbone input ${k} must be a multiple of ${s} between ${s} and 2048 (got ${v})`);
+  }
+}
+
+/** [height, width] of the three feature maps (strides 8/16/32) of an input. */
+export function featureShapesFor(dims: InputDims): [number, number][] {
+  return PRETRAINED.featureStrides.map((s) => [dims.height / s, dims.width / s]);
+}
+
 export interface OnnxFeatureExtractor {
-  /** `input`: 1×320×320×3 NHWC RGB in [-1,1]. Resolves to the 3 NHWC feature maps (strides 8/16/32). */
+  /** `input`: 1×H×W×3 NHWC RGB in [-1,1]. Resolves to the 3 NHWC feature maps (strides 8/16/32). */
   run(input: Float32Array): Promise<Float32Array[]>;
   readonly shapes: readonly (readonly number[])[];
   close(): Promise<void>;
 }
 
 /** Opens the converted backbone with onnxruntime-node (CPU, one thread: predictable latency). */
-export async function createOnnxFeatureExtractor(onnxPath: string, outputs: readonly string[] = BACKBONE_OUTPUTS): Promise<OnnxFeatureExtractor> {
+export async function createOnnxFeatureExtractor(onnxPath: string, outputs: readonly string[] = BACKBONE_OUTPUTS, dims: InputDims = SQUARE_INPUT): Promise<OnnxFeatureExtractor> {
   // Loaded lazily: the native addon is only needed when a detector actually runs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
@@ -154,15 +183,15 @@ export async function createOnnxFeatureExtractor(onnxPath: string, outputs: read
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   });
-  const S = PRETRAINED.inputSize;
-  const expected = S * S * 3;
+  const { height: H, width: W } = dims;
+  const expected = H * W * 3;
   let closed = false;
   return {
-    shapes: PRETRAINED.featureShapes,
+    shapes: featureShapesFor(dims).map(([h, w]) => [1, h, w, 128]),
     async run(input: Float32Array): Promise<Float32Array[]> {
       if (closed) throw new Error('feature extractor is closed');
-      if (input.length !== expected) throw new Error(`feature extractor: expected ${expected} floats (1×${S}×${S}×3), got ${input.length}`);
-      const feeds = { [BACKBONE_INPUT]: new ort.Tensor('float32', input, [1, S, S, 3]) };
+      if (input.length !== expected) throw new Error(`feature extractor: expected ${expected} floats (1×${H}×${W}×3), got ${input.length}`);
+      const feeds = { [BACKBONE_INPUT]: new ort.Tensor('float32', input, [1, H, W, 3]) };
       const out = await session.run(feeds);
       return outputs.map((name) => out[name].data as Float32Array);
     },

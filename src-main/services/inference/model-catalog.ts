@@ -9,13 +9,12 @@ import path from 'node:path';
 import type { LiveModelInfo } from '../../../src-shared/api-live';
 import { KslError } from '../../../src-shared/result';
 import type { Project } from '../catalog/project';
-import { exportRunOnnx } from '../detector/export-onnx';
-import { EXPORT_INPUT_DESCRIPTION } from '../detector/export-onnx';
+import { exportInputDescription, exportRunOnnx } from '../detector/export-onnx';
 import { resolveInProject } from '../fs/project-paths';
 import { readJson, runDir } from '../training/run-store';
 import { listRuns } from '../training/runs-query';
 import type { RunConfig } from '../training/train-job';
-import { PRETRAINED } from '../detector/pretrained';
+import { inputDims } from '../../../src-shared/detector/anchors';
 
 export const MODELS_DIR = 'models';
 
@@ -53,14 +52,14 @@ export function listModels(project: Project): LiveModelInfo[] {
     const metrics: LiveModelInfo['metrics'] = {};
     if (typeof r.metrics.AP === 'number') metrics.AP = r.metrics.AP;
     if (typeof r.metrics.AP50 === 'number') metrics.AP50 = r.metrics.AP50;
-    const S = PRETRAINED.inputSize;
+    const { width: IW, height: IH } = inputDims(cfg.anchors);
     out.push({
       id: `run:${r.id}`,
       name: `${r.level !== null ? `Level ${r.level}` : 'All words'} · ${r.id}${r.status !== 'ok' ? ` (${r.status})` : ''}`,
       source: 'run',
       ready: existsSync(path.join(runDir(project, r.id), 'model.onnx')),
       format: 'ksl',
-      input: { width: S, height: S, dtype: 'float32', layout: 'NHWC', scaling: EXPORT_INPUT_DESCRIPTION },
+      input: { width: IW, height: IH, dtype: 'float32', layout: 'NHWC', scaling: exportInputDescription(IW, IH) },
       classes: cfg.classes.map((c) => ({ id: c.id, name: c.text.normalize('NFC') })),
       metrics,
       createdAt: r.startedAt,

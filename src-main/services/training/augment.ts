@@ -73,10 +73,13 @@ export function jitterRgb(rgb: Uint8Array, rand: () => number, strength = 1): vo
 }
 
 /**
- * One augmented copy of a frame (source size sw×sh) at out×out with its boxes. Boxes keep at
- * least 60% of their area or are dropped (a hand mostly outside the crop is not that sign).
+ * One augmented copy of a frame (source size sw×sh) at out×out (or out.width×out.height) with its
+ * boxes. Boxes keep at least 60% of their area or are dropped (a hand mostly outside the crop is not
+ * that sign).
  */
-export function augmentFrame(src: Uint8Array, sw: number, sh: number, boxes: NormBox[], out: number, rand: () => number, opts: AugmentOptions): { rgb: Uint8Array; boxes: NormBox[] } {
+export function augmentFrame(src: Uint8Array, sw: number, sh: number, boxes: NormBox[], out: number | { width: number; height: number }, rand: () => number, opts: AugmentOptions): { rgb: Uint8Array; boxes: NormBox[] } {
+  const outW = typeof out === 'number' ? out : out.width;
+  const outH = typeof out === 'number' ? out : out.height;
   let x0 = 0;
   let y0 = 0;
   let cw = sw;
@@ -88,7 +91,7 @@ export function augmentFrame(src: Uint8Array, sw: number, sh: number, boxes: Nor
     x0 = rand() * (sw - cw);
     y0 = rand() * (sh - ch);
   }
-  const rgb = resizeCropRgb(src, sw, sh, x0, y0, cw, ch, out, out);
+  const rgb = resizeCropRgb(src, sw, sh, x0, y0, cw, ch, outW, outH);
   if (opts.jitter) jitterRgb(rgb, rand, opts.jitterStrength ?? 1);
   const nx0 = x0 / sw;
   const ny0 = y0 / sh;

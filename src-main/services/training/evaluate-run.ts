@@ -4,7 +4,7 @@
  * app's COCO evaluation. Training reports the same numbers from its cached features.
  */
 import path from 'node:path';
-import { generateAnchors } from '../../../src-shared/detector/anchors';
+import { featureMapShapes, generateAnchors, inputDims } from '../../../src-shared/detector/anchors';
 import { KslError } from '../../../src-shared/result';
 import type { Project } from '../catalog/project';
 import { cocoForSplit } from '../dataset/export-coco';
@@ -13,7 +13,7 @@ import { getSplit } from '../dataset/split';
 import { splitExamples } from '../dataset/split-examples';
 import { decodeFramesRgb } from './decode-frames';
 import { toModelInput } from './augment';
-import { createFeatureExtractor, featureChannels, FEATURE_POSITIONS } from './features';
+import { createFeatureExtractor, featureChannels, featurePositions } from './features';
 import { contextChannels, NO_CONTEXT } from './neighbourhood';
 import { loadWeights, readJson, runDir } from './run-store';
 import { evaluate, selectBackend, type EvalResult, type RunConfig } from './train-job';
@@ -44,14 +44,16 @@ export async function evaluateRun(project: Project, runId: string, side: 'test' 
   const { createTrainer } = await import('../detector/head/train-step');
   const { anchorsPerPosition } = await import('../../../src-shared/detector/anchors');
   const K = featureChannels(cfg.features);
-  const pool = new Float32Array(examples.length * FEATURE_POSITIONS * K);
-  const extractor = await createFeatureExtractor('auto', path.join(project.dir, 'runs', '.cache'), cfg.features);
+  const dims = inputDims(cfg.anchors);
+  const positions = featurePositions(dims);
+  const pool = new Float32Array(examples.length * positions * K);
+  const extractor = await createFeatureExtractor('auto', path.join(project.dir, 'runs', '.cache'), cfg.features, dims);
   try {
     await decodeFramesRgb(
       examples.map((e) => path.join(project.dir, e.file)),
-      320,
-      320,
-      async (i, rgb) => extractor.run(toModelInput(rgb), pool, i * FEATURE_POSITIONS * K),
+      dims.width,
+      dims.height,
+      async (i, rgb) => extractor.run(toModelInput(rgb), pool, i * positions * K),
       signal,
     );
   } finally {
@@ -64,7 +66,7 @@ export async function evaluateRun(project: Project, runId: string, side: 'test' 
   const trainer = createTrainer(head, { schedule: { base: cfg.lr, total: cfg.steps }, anchors });
   try {
     const gt = cocoForSplit(project, { splitId: split.id, side }).coco;
-    const ev = await evaluate(tf, trainer, { train: new Uint16Array(0), test: pool, channels: K, trainBoxes: [], nTrain: 0, nTest: examples.length, backend: extractor.backend }, examples, gt, labelMap, best.header.step, context);
+    const ev = await evaluate(tf, trainer, { train: new Uint16Array(0), test: pool, channels: K, positions, trainBoxes: [], nTrain: 0, nTest: examples.length, backend: extractor.backend }, examples, gt, labelMap, best.header.step, context, featureMapShapes(cfg.anchors));
     return { run: runId, split: side, splitId: split.id, step: best.header.step, metrics: ev.stats, perWord: ev.perWord, confusion: ev.confusion, featureBackend: extractor.backend };
   } finally {
     trainer.dispose();

@@ -1,21 +1,26 @@
 /**
- * The frozen pretrained backbone + FPN as a feature extractor for the `fast` preset: one 320×320
- * image in, one [2100 × 128] row block out (strides 8, 16, 32 flattened NHWC and concatenated, the
- * order the anchors use). Native speed through onnxruntime-node on the converted graph; where the
+ * The frozen pretrained backbone + FPN as a feature extractor for the `fast` preset: one H×W image
+ * in (320×320 or a non-square size such as 288×512), one [positions × 128] row block out (strides 8,
+ * 16, 32 flattened NHWC and concatenated, the order the anchors use; 2100 positions at 320×320). Native speed through onnxruntime-node on the converted graph; where the
  * conversion is unavailable, TensorFlow.js's wasm backend runs the original graph (slower, same
  * numbers to ~1e-4).
  */
 import path from 'node:path';
 import { KslError } from '../../../src-shared/result';
 import { unpackedPath } from '../fs/unpacked-path';
-import { BACKBONE_OUTPUTS, createOnnxFeatureExtractor, loadPretrainedGraph, pretrainedBackboneOnnx, PRETRAINED, SCORE_OUTPUTS } from '../detector/pretrained';
+import { BACKBONE_OUTPUTS, createOnnxFeatureExtractor, featureShapesFor, loadPretrainedGraph, pretrainedBackboneOnnx, PRETRAINED, SCORE_OUTPUTS, SQUARE_INPUT, type InputDims } from '../detector/pretrained';
 
 /** Channels of the FPN maps. */
 export const FEATURE_CHANNELS = 128;
-export const FEATURE_POSITIONS = 40 * 40 + 20 * 20 + 10 * 10;
-/** Floats per frame of the plain FPN feature set. */
-export const FEATURE_SIZE = FEATURE_POSITIONS * FEATURE_CHANNELS;
-const LEVEL_POSITIONS = [1600, 400, 100];
+
+/** Positions of each level (strides 8, 16, 32) for an input size. */
+export const levelPositions = (dims: InputDims): number[] => featureShapesFor(dims).map(([h, w]) => h * w);
+
+/** Positions over all levels for an input size (2100 at 320×320, 3024 at 288×512). */
+export const featurePositions = (dims: InputDims): number => levelPositions(dims).reduce((a, b) => a + b, 0);
+
+/** Positions at the square 320×320 input. */
+export const FEATURE_POSITIONS = featurePositions(SQUARE_INPUT);
 
 /**
  * What the head sees at each position: the FPN features alone, or followed by the pretrained
@@ -30,7 +35,11 @@ export interface FeatureExtractor {
   backend: 'onnxruntime-node' | 'tfjs-wasm';
   /** Channels per position written by run(). */
   channels: number;
-  /** input: 1×320×320×3 NHWC RGB in [-1, 1]; writes FEATURE_POSITIONS × channels floats into `out` at `offset`. */
+  /** The input size in pixels. */
+  dims: InputDims;
+  /** Positions written per frame (featurePositions(dims)). */
+  positions: number;
+  /** input: 1×H×W×3 NHWC RGB in [-1, 1]; writes `positions` × channels floats into `out` at `offset`. */
   run(input: Float32Array, out: Float32Array, offset: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -39,14 +48,15 @@ export interface FeatureExtractor {
  * Writes the maps position by position: level by level, each position's FPN channels followed by its
  * extra channels (when maps has 6 entries: 3 FPN maps, then 3 extra maps of the same levels).
  */
-function concatInto(maps: Float32Array[], out: Float32Array, offset: number): void {
+function concatInto(maps: Float32Array[], out: Float32Array, offset: number, LEVEL_POSITIONS: readonly number[]): void {
   if (maps.length === 3) {
     let o = offset;
     for (const m of maps) {
       out.set(m, o);
       o += m.length;
     }
-    if (o - offset !== FEATURE_SIZE) throw new KslError('INTERNAL', `feature maps have ${o - offset} values, expected ${FEATURE_SIZE}`);
+    const expected = LEVEL_POSITIONS.reduce((a, b) => a + b, 0) * FEATURE_CHANNELS;
+    if (o - offset !== expected) throw new KslError('INTERNAL', `feature maps have ${o - offset} values, expected ${expected}`);
     return;
   }
   const E = maps[3]!.length / LEVEL_POSITIONS[0]!;
@@ -63,26 +73,35 @@ function concatInto(maps: Float32Array[], out: Float32Array, offset: number): vo
   }
 }
 
-export async function createFeatureExtractor(prefer: 'auto' | 'onnx' | 'wasm' = 'auto', cacheDir?: string, set: FeatureSet = 'fpn'): Promise<FeatureExtractor> {
+export async function createFeatureExtractor(prefer: 'auto' | 'onnx' | 'wasm' = 'auto', cacheDir?: string, set: FeatureSet = 'fpn', dims: InputDims = SQUARE_INPUT): Promise<FeatureExtractor> {
+  const levels = levelPositions(dims);
+  const square = dims.height === PRETRAINED.inputSize && dims.width === PRETRAINED.inputSize;
   if (prefer !== 'wasm') {
     try {
       const withScores = set !== 'fpn';
-      const onnx = await createOnnxFeatureExtractor(await pretrainedBackboneOnnx(cacheDir, withScores), withScores ? [...BACKBONE_OUTPUTS, ...SCORE_OUTPUTS] : BACKBONE_OUTPUTS);
+      const onnx = await createOnnxFeatureExtractor(await pretrainedBackboneOnnx(cacheDir, withScores, dims), withScores ? [...BACKBONE_OUTPUTS, ...SCORE_OUTPUTS] : BACKBONE_OUTPUTS, dims);
       return {
         backend: 'onnxruntime-node',
         channels: featureChannels(set),
-        run: async (input, out, offset) => concatInto(await onnx.run(input), out, offset),
+        dims,
+        positions: featurePositions(dims),
+        run: async (input, out, offset) => concatInto(await onnx.run(input), out, offset, levels),
         close: () => onnx.close(),
       };
     } catch (e) {
-      if (prefer === 'onnx') throw e;
+      if (prefer === 'onnx' || !square) {
+        if (square) throw e;
+        // The original TF graph hard-codes its FPN upsampling to 320×320: only the converted graph runs other sizes.
+        throw new KslError('UNAVAILABLE', `The ${dims.height}×${dims.width} backbone needs onnxruntime-node, which failed to start (${(e as Error).message}). Reinstall with \`npm ci\`, or train at 320×320.`);
+      }
       process.stderr.write(`note: onnxruntime backbone unavailable (${(e as Error).message}); using TensorFlow.js wasm\n`);
     }
   }
-  return createWasmExtractor(set);
+  if (!square) throw new KslError('UNAVAILABLE', `The TensorFlow.js backbone runs only at 320×320 (its FPN upsampling is fixed to that size); ${dims.height}×${dims.width} needs onnxruntime-node.`);
+  return createWasmExtractor(set, levels);
 }
 
-async function createWasmExtractor(set: FeatureSet): Promise<FeatureExtractor> {
+async function createWasmExtractor(set: FeatureSet, levels: number[]): Promise<FeatureExtractor> {
   // A separate tfjs engine state is not available, so the wasm backend is selected globally;
   // the head trains on whichever backend is active (wasm covers every op the head uses).
   const tf = await import('@tensorflow/tfjs');
@@ -106,13 +125,15 @@ async function createWasmExtractor(set: FeatureSet): Promise<FeatureExtractor> {
   return {
     backend: 'tfjs-wasm',
     channels: featureChannels(set),
+    dims: SQUARE_INPUT,
+    positions: FEATURE_POSITIONS,
     async run(input, out, offset) {
       const x = tf.tensor4d(input, [1, PRETRAINED.inputSize, PRETRAINED.inputSize, 3]);
       const maps = model.execute({ [PRETRAINED.inputNode]: x }, nodes) as import('@tensorflow/tfjs').Tensor[];
       const data = await Promise.all(maps.map((m) => m.data() as Promise<Float32Array>));
       x.dispose();
       for (const m of maps) m.dispose();
-      concatInto(data, out, offset);
+      concatInto(data, out, offset, levels);
     },
     close: async () => model.dispose(),
   };

@@ -33,28 +33,32 @@ export const neighbours = (n: Neighbourhood): number => (2 * n.radius + 1) ** 2;
 /** Input width of the head: neighbours × channels per position. */
 export const contextChannels = (n: Neighbourhood, K: number = FEATURE_CHANNELS): number => neighbours(n) * K;
 
-/** For every position, the positions of its neighbours (−1 outside the map), [P × (2r+1)²]. */
-export function neighbourTable(n: Neighbourhood, sizes: readonly number[] = LEVEL_SIZES): Int32Array {
+/**
+ * For every position, the positions of its neighbours (−1 outside the map), [P × (2r+1)²]. `levels` are
+ * the maps' sides (square) or [height, width] pairs.
+ */
+export function neighbourTable(n: Neighbourhood, levels: readonly (number | readonly [number, number])[] = LEVEL_SIZES): Int32Array {
   const { radius: r, dilation: d } = n;
   if (!Number.isInteger(r) || r < 0 || !Number.isInteger(d) || d < 1) throw new Error(`neighbourhood: radius ${r}, dilation ${d}`);
   const k = neighbours(n);
-  const total = sizes.reduce((s, v) => s + v * v, 0);
+  const shapes = levels.map((l) => (typeof l === 'number' ? ([l, l] as const) : l));
+  const total = shapes.reduce((s, [h, w]) => s + h * w, 0);
   const table = new Int32Array(total * k);
   let base = 0;
   let o = 0;
-  for (const size of sizes) {
-    for (let y = 0; y < size; y++) {
-      for (let x = 0; x < size; x++) {
+  for (const [rows, cols] of shapes) {
+    for (let y = 0; y < rows; y++) {
+      for (let x = 0; x < cols; x++) {
         for (let dy = -r; dy <= r; dy++) {
           for (let dx = -r; dx <= r; dx++) {
             const yy = y + dy * d;
             const xx = x + dx * d;
-            table[o++] = yy >= 0 && yy < size && xx >= 0 && xx < size ? base + yy * size + xx : -1;
+            table[o++] = yy >= 0 && yy < rows && xx >= 0 && xx < cols ? base + yy * cols + xx : -1;
           }
         }
       }
     }
-    base += size * size;
+    base += rows * cols;
   }
   return table;
 }
@@ -76,26 +80,28 @@ export function gatherContext(pool: Float32Array, base: number, positions: Array
   }
 }
 
-let allPositions: Int32Array | undefined;
-/** 0 … FEATURE_POSITIONS − 1. */
-export function everyPosition(): Int32Array {
-  if (!allPositions) allPositions = Int32Array.from({ length: FEATURE_POSITIONS }, (_, i) => i);
-  return allPositions;
+const allPositions = new Map<number, Int32Array>();
+/** 0 … P − 1. */
+export function everyPosition(P: number = FEATURE_POSITIONS): Int32Array {
+  let a = allPositions.get(P);
+  if (!a) allPositions.set(P, (a = Int32Array.from({ length: P }, (_, i) => i)));
+  return a;
 }
 
 /**
- * The context rows of every position of samples first … first + n − 1 of `pool`, as one
- * [n × FEATURE_POSITIONS × neighbours·FEATURE_CHANNELS] array (the head's input for prediction).
- * With no context it is a view of the pool, not a copy.
+ * The context rows of every position of samples first … first + n − 1 of `pool` (P positions per
+ * sample), as one [n × P × neighbours·K] array (the head's input for prediction).
+ * With no context it is a view of the pool, not a copy. A non-square input needs its `table`.
  */
-export function contextRows(pool: Float32Array, first: number, n: number, context: Neighbourhood, table?: Int32Array, K: number = FEATURE_CHANNELS): Float32Array {
-  const size = FEATURE_POSITIONS * K;
+export function contextRows(pool: Float32Array, first: number, n: number, context: Neighbourhood, table?: Int32Array, K: number = FEATURE_CHANNELS, P: number = FEATURE_POSITIONS): Float32Array {
+  const size = P * K;
   if (context.radius === 0) return pool.subarray(first * size, (first + n) * size);
   const k = neighbours(context);
   const t = table ?? neighbourTable(context);
-  const out = new Float32Array(n * FEATURE_POSITIONS * k * K);
-  const all = everyPosition();
-  for (let i = 0; i < n; i++) gatherContext(pool, (first + i) * size, all, t, k, out, i * FEATURE_POSITIONS * k * K, K);
+  if (t.length !== P * k) throw new Error(`neighbourhood: the table covers ${t.length / k} positions, the pool has ${P}`);
+  const out = new Float32Array(n * P * k * K);
+  const all = everyPosition(P);
+  for (let i = 0; i < n; i++) gatherContext(pool, (first + i) * size, all, t, k, out, i * P * k * K, K);
   return out;
 }
 

@@ -11,7 +11,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, write
 import path from 'node:path';
 import type { TrainParams } from '../../../src-shared/api';
 import { evaluateCoco, type CocoDt } from '../../../src-shared/coco/coco-eval';
-import { anchorsPerPosition, DEFAULT_ANCHORS, generateAnchors, type AnchorConfig } from '../../../src-shared/detector/anchors';
+import { anchorsPerPosition, DEFAULT_ANCHORS, featureMapShapes, generateAnchors, inputDims, type AnchorConfig } from '../../../src-shared/detector/anchors';
 import { EVAL_NMS, nonMaxSuppression } from '../../../src-shared/detector/nms';
 import { KslError } from '../../../src-shared/result';
 import { cocoForSplit } from '../dataset/export-coco';
@@ -19,20 +19,22 @@ import { labelMapItems, type LabelMapEntry } from '../dataset/label-maps';
 import { mulberry32, shuffled } from '../../../src-shared/random';
 import { assertNoLeaks, splitForExport } from '../dataset/split';
 import { splitExamples, type SplitExample } from '../dataset/split-examples';
-import { PRETRAINED } from '../detector/pretrained';
+import { PRETRAINED, SQUARE_INPUT, type InputDims } from '../detector/pretrained';
 import type { JobContext, JobDefinition } from '../jobs/job-manager';
 import type { DetectionTargets } from '../detector/head/targets';
 import { augmentFrame, toModelInput, type NormBox } from './augment';
 import { decodeFramesRgb } from './decode-frames';
 import { encodeHalf } from './half';
-import { createFeatureExtractor, featureChannels, FEATURE_POSITIONS, type FeatureSet } from './features';
+import { createFeatureExtractor, featureChannels, featurePositions, type FeatureSet } from './features';
 import { contextChannels, contextRows, gatherContextHalf, neighbourTable, neighbours, NO_CONTEXT, type Neighbourhood } from './neighbourhood';
 import type { LossOptions } from '../detector/head/losses';
 import { appendMetrics, loadWeights, newRunId, readJson, runDir, saveWeights, upsertRun, writeJson } from './run-store';
 
-/** Augmentation source size: frames are stretched to this square, then cropped and resized to 320. */
-const AUG_SOURCE = 400;
-const INPUT = PRETRAINED.inputSize;
+/**
+ * Augmentation source: frames are decoded at 1.25 × the network input (400×400 for 320×320), then
+ * cropped and resized to the input.
+ */
+const AUG_SOURCE_SCALE = 1.25;
 
 /**
  * Head and sampling settings that are not user parameters (TrainParams): the defaults are what the
@@ -67,6 +69,8 @@ export interface HeadTuning {
   weightDecay: number;
   /** Dropout on the head's input rows during training (0 = none): a regulariser against learning one signer's look. */
   inputDropout: number;
+  /** Network input in pixels (height × width): 320×320, or a multiple of 32 each way such as 288×512. */
+  input: InputDims;
   /** Where feature caches live; default the run's folder. Shared caches are keyed by data and augmentation. */
   featureCacheDir?: string;
 }
@@ -82,6 +86,7 @@ export const DEFAULT_TUNING: Readonly<HeadTuning> = Object.freeze({
   loss: {},
   weightDecay: 0,
   inputDropout: 0,
+  input: SQUARE_INPUT,
 });
 
 export interface RunConfig extends Omit<TrainParams, 'runId'> {
@@ -156,8 +161,9 @@ function positionsNearObjects(t: DetectionTargets, A: number): Int32Array {
  * `offset` and returns the matching targets.
  */
 function gatherPositions(pool: Uint16Array, K: number, s: number, t: DetectionTargets, near: Int32Array, A: number, P: number, rand: () => number, table: Int32Array, k: number, buf: Float32Array, offset: number): DetectionTargets {
+  const total = table.length / k;
   const chosen = new Int32Array(P);
-  const taken = new Uint8Array(FEATURE_POSITIONS);
+  const taken = new Uint8Array(total);
   let n = 0;
   for (const p of near) {
     if (n >= P) break;
@@ -165,7 +171,7 @@ function gatherPositions(pool: Uint16Array, K: number, s: number, t: DetectionTa
     taken[p] = 1;
   }
   while (n < P) {
-    const p = Math.floor(rand() * FEATURE_POSITIONS);
+    const p = Math.floor(rand() * total);
     if (taken[p]) continue;
     taken[p] = 1;
     chosen[n++] = p;
@@ -173,7 +179,7 @@ function gatherPositions(pool: Uint16Array, K: number, s: number, t: DetectionTa
   const cls = new Int32Array(P * A);
   const box = new Float32Array(P * A * 4);
   let matched = 0;
-  gatherContextHalf(pool, s * FEATURE_POSITIONS * K, chosen, table, k, buf, offset, K);
+  gatherContextHalf(pool, s * total * K, chosen, table, k, buf, offset, K);
   for (let j = 0; j < P; j++) {
     const p = chosen[j]!;
     for (let a = 0; a < A; a++) {
@@ -256,6 +262,8 @@ export interface FeatureCache {
   test: Float32Array;
   /** Channels per position in the pool. */
   channels: number;
+  /** Positions per frame in the pool. */
+  positions: number;
   trainBoxes: NormBox[][];
   nTrain: number;
   nTest: number;
@@ -269,8 +277,19 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
   const total = nTrain + nTest;
   const set = cfg.features ?? 'fpn';
   const K = featureChannels(set);
-  const frameSize = FEATURE_POSITIONS * K;
-  const augKey = { minScale: tuning.minScale, jitter: tuning.jitter, ...(tuning.jitterStrength !== 1 ? { jitterStrength: tuning.jitterStrength } : {}), features: set, storage: 'f16+f32' };
+  const dims = inputDims(cfg.anchors);
+  const square = dims.height === PRETRAINED.inputSize && dims.width === PRETRAINED.inputSize;
+  const positions = featurePositions(dims);
+  const frameSize = positions * K;
+  const src = { width: Math.round(dims.width * AUG_SOURCE_SCALE), height: Math.round(dims.height * AUG_SOURCE_SCALE) };
+  const augKey = {
+    minScale: tuning.minScale,
+    jitter: tuning.jitter,
+    ...(tuning.jitterStrength !== 1 ? { jitterStrength: tuning.jitterStrength } : {}),
+    features: set,
+    storage: 'f16+f32',
+    ...(square ? {} : { input: `${dims.height}x${dims.width}` }),
+  };
   let metaFile = path.join(dir, 'features.json');
   let binFile = path.join(dir, 'features.bin');
   if (tuning.featureCacheDir) {
@@ -285,12 +304,12 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
     const train = new Uint16Array(nTrain * frameSize);
     const testPool = new Float32Array(nTest * frameSize);
     readLarge(binFile, [new Uint8Array(train.buffer), new Uint8Array(testPool.buffer)]);
-    return { train, test: testPool, channels: K, trainBoxes: meta.trainBoxes, nTrain, nTest, backend: meta.backend };
+    return { train, test: testPool, channels: K, positions, trainBoxes: meta.trainBoxes, nTrain, nTest, backend: meta.backend };
   }
   const trainPool = new Uint16Array(nTrain * frameSize);
   const testPool = new Float32Array(nTest * frameSize);
   const scratch = new Float32Array(frameSize);
-  const extractor = await createFeatureExtractor('auto', path.join(ctx.project.dir, 'runs', '.cache'), set);
+  const extractor = await createFeatureExtractor('auto', path.join(ctx.project.dir, 'runs', '.cache'), set, dims);
   const trainBoxes: NormBox[][] = new Array(nTrain);
   const rand = mulberry32(cfg.seed ^ 0x5eed);
   let done = 0;
@@ -308,13 +327,13 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
     };
     await decodeFramesRgb(
       files(train),
-      AUG_SOURCE,
-      AUG_SOURCE,
+      src.width,
+      src.height,
       async (i, rgb) => {
         const ex = train[i]!;
         const boxes = normBoxes(ex);
         for (let c = 0; c < cfg.copies; c++) {
-          const aug = augmentFrame(rgb, AUG_SOURCE, AUG_SOURCE, boxes, INPUT, rand, { crop: c > 0, jitter: c > 0 && tuning.jitter, minScale: tuning.minScale, jitterStrength: tuning.jitterStrength });
+          const aug = augmentFrame(rgb, src.width, src.height, boxes, dims, rand, { crop: c > 0, jitter: c > 0 && tuning.jitter, minScale: tuning.minScale, jitterStrength: tuning.jitterStrength });
           const slot = i * cfg.copies + c;
           trainBoxes[slot] = aug.boxes;
           await submit(toModelInput(aug.rgb), () => {
@@ -330,8 +349,8 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
     inflight = undefined;
     await decodeFramesRgb(
       files(test),
-      INPUT,
-      INPUT,
+      dims.width,
+      dims.height,
       async (i, rgb) => {
         await submit(toModelInput(rgb), () => {
           testPool.set(scratch, i * frameSize);
@@ -350,7 +369,7 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
   // Cached for resume: a resumed run starts training at once.
   writeLarge(binFile, [new Uint8Array(trainPool.buffer), new Uint8Array(testPool.buffer)]);
   writeJson(metaFile, { fingerprint: cfg.fingerprint, nTrain, nTest, copies: cfg.copies, seed: cfg.seed, backend: extractor.backend, trainBoxes, augKey });
-  return { train: trainPool, test: testPool, channels: K, trainBoxes, nTrain, nTest, backend: extractor.backend };
+  return { train: trainPool, test: testPool, channels: K, positions, trainBoxes, nTrain, nTest, backend: extractor.backend };
 }
 
 /** Runs the head over the test features and scores the detections with the COCO evaluation. */
@@ -363,16 +382,17 @@ export async function evaluate(
   labelMap: LabelMapEntry[],
   step: number,
   context: Neighbourhood = NO_CONTEXT,
+  levelShapes: readonly (readonly [number, number])[] = featureMapShapes(DEFAULT_ANCHORS),
 ): Promise<EvalResult> {
   const dets: CocoDt[] = [];
   const C = labelMap.length;
   const confusion = Array.from({ length: C }, () => new Array<number>(C + 1).fill(0));
-  const table = neighbourTable(context);
+  const table = neighbourTable(context, levelShapes);
   // Context rows are neighbours × larger than the features: smaller batches keep memory flat.
   const B = context.radius === 0 ? 16 : 4;
   for (let s = 0; s < test.length; s += B) {
     const n = Math.min(B, test.length - s);
-    const x = tf.tensor3d(contextRows(cache.test, s, n, context, table, cache.channels), [n, FEATURE_POSITIONS, contextChannels(context, cache.channels)]);
+    const x = tf.tensor3d(contextRows(cache.test, s, n, context, table, cache.channels, cache.positions), [n, cache.positions, contextChannels(context, cache.channels)]);
     const preds = trainer.predict(x);
     x.dispose();
     for (let k = 0; k < n; k++) {
@@ -451,7 +471,13 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
       runId,
       splitId: split.id,
       level: split.level ?? undefined,
-      anchors: { ...DEFAULT_ANCHORS, strides: [...DEFAULT_ANCHORS.strides], baseSizes: [...DEFAULT_ANCHORS.baseSizes], aspectRatios: [...DEFAULT_ANCHORS.aspectRatios] },
+      anchors: {
+        ...DEFAULT_ANCHORS,
+        strides: [...DEFAULT_ANCHORS.strides],
+        baseSizes: [...DEFAULT_ANCHORS.baseSizes],
+        aspectRatios: [...DEFAULT_ANCHORS.aspectRatios],
+        ...(tuning.input.height !== DEFAULT_ANCHORS.inputSize || tuning.input.width !== DEFAULT_ANCHORS.inputSize ? { inputHeight: tuning.input.height, inputWidth: tuning.input.width } : {}),
+      },
       hidden: tuning.hidden,
       context: { ...tuning.context },
       features: tuning.features,
@@ -478,7 +504,8 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
 
     const context = cfg.context ?? NO_CONTEXT;
     const Kin = contextChannels(context, cache.channels);
-    const table = neighbourTable(context);
+    const levelShapes = featureMapShapes(cfg.anchors);
+    const table = neighbourTable(context, levelShapes);
     const head = createHead({ channels: Kin, hidden: cfg.hidden, anchorsPerPosition: A, numClasses: labelMap.length, seed: cfg.seed });
     const checkpoint = loadWeights(dir, 'checkpoint');
     const startStep = checkpoint ? checkpoint.header.step : 0;
@@ -490,7 +517,7 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
     // Each step sees every position near a hand and a random subset of the others: the head is a
     // per-position MLP, so this is the same model at a third of the cost; easy background, which
     // focal loss weighs down anyway, is what gets subsampled.
-    const P = Math.min(FEATURE_POSITIONS, cfg.tuning?.positionsPerSample ?? DEFAULT_TUNING.positionsPerSample);
+    const P = Math.min(cache.positions, cfg.tuning?.positionsPerSample ?? DEFAULT_TUNING.positionsPerSample);
     const nearHands = targets.map((t) => positionsNearObjects(t, A));
     const batchBuf = new Float32Array(B * P * Kin);
     const allSamples = Array.from({ length: cache.nTrain }, (_, i) => i);
@@ -543,7 +570,7 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
         });
         if ((step + 1) % every === 0 || step + 1 === cfg.steps) {
           saveCheckpoint(step + 1);
-          const ev = await evaluate(tf, trainer, cache, test, gt, labelMap, step + 1, context);
+          const ev = await evaluate(tf, trainer, cache, test, gt, labelMap, step + 1, context, levelShapes);
           appendMetrics(dir, { step: step + 1, loss: r.loss, cls: r.cls, box: r.box, lr: r.lr, ...ev.stats });
           if (!best || ev.stats.AP! > best.stats.AP! || (ev.stats.AP === best.stats.AP && ev.stats.AP50! > best.stats.AP50!)) {
             best = ev;

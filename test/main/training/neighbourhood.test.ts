@@ -22,6 +22,16 @@ describe('neighbourhood', () => {
     expect(Array.from(d.subarray(0, 9))).toEqual([-1, -1, -1, -1, 0, 2, -1, 6, 8]);
   });
 
+  it('numbers a non-square map row by row (width = row length)', () => {
+    // a 2×3 map (2 rows, 3 columns): positions 0 1 2 / 3 4 5
+    const t = neighbourTable({ radius: 1, dilation: 1 }, [[2, 3]]);
+    expect(t.length).toBe(6 * 9);
+    // position 1 (row 0, column 1)
+    expect(Array.from(t.subarray(1 * 9, 2 * 9))).toEqual([-1, -1, -1, 0, 1, 2, 3, 4, 5]);
+    // position 5 (row 1, column 2)
+    expect(Array.from(t.subarray(5 * 9, 6 * 9))).toEqual([1, 2, -1, 4, 5, -1, -1, -1, -1]);
+  });
+
   it('no context is the features themselves', () => {
     const pool = Float32Array.from({ length: 2 * FEATURE_POSITIONS * K }, (_, i) => i % 97);
     const rows = contextRows(pool, 1, 1, NO_CONTEXT);

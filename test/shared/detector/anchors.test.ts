@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_ANCHORS,
   anchorsPerPosition,
+  featureMapShapes,
   featureMapSizes,
   generateAnchors,
+  inputDims,
   numAnchors,
   numPositions,
   type AnchorConfig,
@@ -75,5 +77,31 @@ describe('anchor config validation', () => {
   });
   it('rejects a non-positive aspect ratio', () => {
     expect(() => generateAnchors({ ...tiny, aspectRatios: [0, 1] })).toThrow(/aspect/);
+  });
+});
+
+describe('non-square input', () => {
+  // 64×128 (h×w) at stride 32: a 2×4 map; one 32 px square anchor per position.
+  const wide: AnchorConfig = { inputSize: 320, inputHeight: 64, inputWidth: 128, strides: [32], baseSizes: [32], scalesPerOctave: 1, aspectRatios: [1] };
+  const a = generateAnchors(wide);
+  it('has height × width positions per level', () => {
+    expect(inputDims(wide)).toEqual({ height: 64, width: 128 });
+    expect(featureMapShapes(wide)).toEqual([[2, 4]]);
+    expect(numPositions(wide)).toBe(8);
+    expect(a.length).toBe(8 * 4);
+    expect(() => featureMapSizes(wide)).toThrow(/square/);
+    // 288×512 for 16:9 video: 36×64 + 18×32 + 9×16 positions.
+    expect(numPositions({ ...DEFAULT_ANCHORS, inputHeight: 288, inputWidth: 512 })).toBe(2304 + 576 + 144);
+  });
+  it('normalises y and h by the height, x and w by the width, so a square anchor stays square in pixels', () => {
+    // Position (0,0): centre 16 px → 16/64 = 0.25 down, 16/128 = 0.125 across; 32 px → 0.5 of the height, 0.25 of the width.
+    expect(row(a, 0)).toEqual([0.25, 0.125, 0.5, 0.25]);
+    expect(row(a, 1)).toEqual([0.25, 0.375, 0.5, 0.25]); // x varies fastest
+    expect(row(a, 4)).toEqual([0.75, 0.125, 0.5, 0.25]); // second row of the map
+    expect(row(a, 7)).toEqual([0.75, 0.875, 0.5, 0.25]);
+  });
+  it('rejects a size that is not a positive integer', () => {
+    expect(() => generateAnchors({ ...wide, inputWidth: 0 })).toThrow(/inputWidth/);
+    expect(() => generateAnchors({ ...wide, inputHeight: 12.5 })).toThrow(/inputHeight/);
   });
 });

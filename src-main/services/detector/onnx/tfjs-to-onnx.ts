@@ -659,7 +659,7 @@ class Converter {
   /**
    * TF OD API `nearest_neighbor_upsampling`: x[B,H,W,C] → stack([x]*sw, axis=3) →
    * stack([·]*sh, axis=2) → reshape [B, H·sh, W·sw, C]. Its reshape constant is hard-coded to the
-   * export batch/size; we replace the whole pattern with ONNX Resize(nearest, scales [1,1,sh,sw])
+   * export batch/size (so the graph runs at other input sizes only once converted); we replace the whole pattern with ONNX Resize(nearest, scales [1,1,sh,sw])
    * in NCHW, which is exact (integer scale, asymmetric coordinates, floor) and batch-agnostic.
    */
   private upsamplePattern(n: TfjsNode): Val | null {
@@ -675,8 +675,11 @@ class Converter {
     const sw = inner.count;
     const targetVal = this.get(ins[1]);
     if (!targetVal.konst) return null;
-    const target = this.resolveShape(Array.from(targetVal.konst.data), B * H * sh * W * sw * C, n);
-    if (target.join() !== [B, H * sh, W * sw, C].join()) return null;
+    // The constant holds the size the graph was exported at; at another input size (the backbone is
+    // otherwise fully convolutional) it no longer matches, but the stack/stack pattern alone says what the
+    // reshape means, so a rank-4 target with the same channels is accepted whatever its spatial size.
+    const target = Array.from(targetVal.konst.data);
+    if (target.length !== 4 || (target[3] !== C && target[3] !== -1)) return null;
     this.tfOps['Pack'] = (this.tfOps['Pack'] ?? 0) + 2;
     const scales = this.b.addFloat(`${n.name}/scales`, [1, 1, sh, sw]);
     const y = this.b.op(

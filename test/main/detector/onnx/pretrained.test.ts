@@ -5,7 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkInputDims,
   createOnnxFeatureExtractor,
+  featureShapesFor,
   loadPretrainedGraph,
   PRETRAINED,
   pretrainedBackboneOnnx,
@@ -47,9 +49,31 @@ function gradientImage(): Float32Array {
   return out;
 }
 
-async function loadTfjsModel(): Promise<GraphModel> {
+/**
+ * The original graph; with `dims`, its two FPN upsampling reshape constants (hard-coded to 320×320 at
+ * export) rewritten for that input size, so that tfjs can run it as a reference at another size.
+ */
+async function loadTfjsModel(dims?: { height: number; width: number }): Promise<GraphModel> {
   const { modelJson, weightData } = loadPretrainedGraph();
   const specs = modelJson.weightsManifest.flatMap((g) => g.weights);
+  if (dims) {
+    const bytes = new Uint8Array(weightData);
+    let offset = 0;
+    let patched = 0;
+    for (const w of specs as { name: string; shape: number[]; dtype: string }[]) {
+      const n = w.shape.reduce((a, b) => a * b, 1);
+      if (/nearest_neighbor_upsampling(_1)?\/Reshape\/shape$/.test(w.name)) {
+        const v = new Int32Array(bytes.slice(offset, offset + 16).buffer);
+        // [1, 20, 20, 128] at 320 → stride 16; [1, 40, 40, 128] → stride 8
+        const stride = 320 / v[1]!;
+        const fixed = new Int32Array([1, dims.height / stride, dims.width / stride, v[3]!]);
+        bytes.set(new Uint8Array(fixed.buffer), offset);
+        patched++;
+      }
+      offset += n * (w.dtype === 'float32' || w.dtype === 'int32' ? 4 : 1);
+    }
+    expect(patched).toBe(2);
+  }
   return loadGraphModel({
     load: async () => ({
       modelTopology: modelJson.modelTopology,
@@ -174,6 +198,45 @@ describe('pretrained handtrack backbone', () => {
     console.log(`per image (1 thread ORT, avg of ${reps}): onnxruntime ${ortMs.toFixed(1)} ms vs tfjs-wasm ${tfMs.toFixed(1)} ms (${(tfMs / ortMs).toFixed(1)}×)`);
     expect(ortMs).toBeLessThan(tfMs);
   });
+
+  it('runs at a non-square input (288×512 for 16:9 video) and matches the original graph resized to it', async () => {
+    const dims = { height: 288, width: 512 };
+    const wideOnnx = await pretrainedBackboneOnnx(cacheDir, false, dims);
+    expect(wideOnnx).not.toBe(onnxPath); // its own cache file
+    expect(await pretrainedBackboneOnnx(cacheDir, false, { height: S, width: S })).toBe(onnxPath); // 320×320 keeps its file
+    const wide = await createOnnxFeatureExtractor(wideOnnx, undefined, dims);
+    const ref = await loadTfjsModel(dims);
+    try {
+      expect(featureShapesFor(dims)).toEqual([
+        [36, 64],
+        [18, 32],
+        [9, 16],
+      ]);
+      const input = rand(288 * 512 * 3, 7);
+      const got = await wide.run(input);
+      const want = tf.tidy(() => {
+        const outs = ref.execute({ [PRETRAINED.inputNode]: tf.tensor4d(input, [1, 288, 512, 3]) }, [...PRETRAINED.featureNodes]) as tf.Tensor[];
+        return outs.map((t) => ({ shape: t.shape, data: t.dataSync() as Float32Array }));
+      });
+      for (let k = 0; k < 3; k++) {
+        expect(want[k]!.shape).toEqual([1, ...featureShapesFor(dims)[k]!, 128]);
+        expect(got[k]!.length).toBe(want[k]!.data.length);
+        let maxAbs = 0;
+        let maxRef = 0;
+        for (let i = 0; i < got[k]!.length; i++) {
+          maxAbs = Math.max(maxAbs, Math.abs(got[k]![i]! - want[k]!.data[i]!));
+          maxRef = Math.max(maxRef, Math.abs(want[k]!.data[i]!));
+        }
+        expect(maxRef).toBeGreaterThan(0.1);
+        expect(maxAbs).toBeLessThan(1e-4);
+      }
+      await expect(wide.run(rand(S * S * 3, 1))).rejects.toThrow(/expected 442368 floats \(1×288×512×3\)/);
+    } finally {
+      await wide.close();
+      ref.dispose();
+    }
+    expect(() => checkInputDims({ height: 300, width: 512 })).toThrow(/multiple of 32/);
+  }, 60_000);
 
   it('rejects wrongly sized input', async () => {
     await expect(extractor.run(new Float32Array(10))).rejects.toThrow(/expected 307200 floats/);
