@@ -1,0 +1,442 @@
+/**
+ * `npm run bench:live`: the live path's frame transport, old (RGB as base64 inside JSON) against new (one
+ * WebSocket binary message: header + raw RGB, src-shared/wire.ts), side by side in ONE run through the real
+ * `ksl serve` (bin/ksl.cjs, a child process) with a real trained model (200 steps on a small sample
+ * dataset, as test/e2e/live.test.ts trains: speed does not depend on the weights, part 3 needs a model
+ * that tells the words apart).
+ *
+ * 1. A Node WebSocket client sends 640×480 camera frames back to back, one in flight, in alternating blocks
+ *    of base64 JSON and binary: answered fps, round trip p50/p95, the service's own time, and the server
+ *    process's CPU per frame (main thread + inference worker, from /proc).
+ * 2. The Live page in Chromium with a fake 640×480 30 fps camera, base64 and binary in alternating page
+ *    loads (`localStorage['ksl.live.frameEncoding']`): answered fps, round trip p50, grab time, service time.
+ * 3. The page's own resize: the same camera frames scaled to the model's input on a canvas (what a page
+ *    could send instead) against the service's ffmpeg-equivalent resize (what training saw): bytes,
+ *    grab cost, and how far the detections move.
+ * 4. Live worker threads: part 1's binary client against servers started with KSL_LIVE_THREADS=1 and 2,
+ *    alternating.
+ *
+ * Env: BENCH_STEPS (training steps, default 200), BENCH_FRAMES (frames per block in parts 1 and 4, default 40), BENCH_BLOCKS (blocks per mode, default 3),
+ * BENCH_PAGE_SECONDS (measured seconds per page load, default 12), BENCH_PAGE_ROUNDS (default 2),
+ * BENCH_BROWSER=0 (skip parts 2 and 3), CHROMIUM_PATH (default /usr/bin/chromium).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { TrainParams } from '../../src-shared/api';
+import { encodeBinaryRequest } from '../../src-shared/wire';
+import { findFfmpeg } from '../../src-main/services/media/ffmpeg-path';
+import { prepareSampleProject } from '../../src-main/services/sample/sample-project';
+import type { TrainResult } from '../../src-main/services/training/train-job';
+
+const FRAMES = Number(process.env.BENCH_FRAMES ?? 40);
+const STEPS = Number(process.env.BENCH_STEPS ?? 200);
+const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 3);
+const PAGE_SECONDS = Number(process.env.BENCH_PAGE_SECONDS ?? 12);
+const PAGE_ROUNDS = Number(process.env.BENCH_PAGE_ROUNDS ?? 2);
+const BROWSER = process.env.BENCH_BROWSER !== '0';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const [W, H] = [640, 480];
+const root = process.cwd(); // npm runs scripts in the repository root
+const fmt = (x: number, d = 1) => x.toFixed(d);
+const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+interface Served {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The real `ksl serve` (the built CLI) on a free port. */
+function serve(dir: string, env: NodeJS.ProcessEnv = {}): Promise<Served> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'ksl.cjs'), 'serve', dir, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) {
+        const info = JSON.parse(line) as { url: string; port: number };
+        resolve({
+          ...info,
+          child,
+          stop: () =>
+            new Promise((r) => {
+              if (child.exitCode !== null) return r();
+              child.once('close', () => r());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
+    child.once('close', (code) => reject(new Error(`ksl serve exited (${code}): ${err}`)));
+  });
+}
+
+/** CPU time (user + system, ms) of a process so far, all its threads. */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz on Linux)
+}
+
+interface Client {
+  call(data: string | Uint8Array): Promise<{ ok: boolean; value?: { timing: { totalMs: number; inferenceMs: number; preprocessMs: number }; detections: { classId: number; score: number; box: number[] }[] }; error?: { message: string } }>;
+  close(): void;
+}
+
+function connect(s: Served): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${s.port}/api`, { origin: `http://127.0.0.1:${s.port}` });
+    let waiting: ((m: never) => void) | null = null;
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { t: string; result: never };
+      if (m.t === 'res' && waiting) {
+        const w = waiting;
+        waiting = null;
+        w(m.result);
+      }
+    });
+    ws.once('open', () =>
+      resolve({
+        call: (data) =>
+          new Promise((r) => {
+            waiting = r as (m: never) => void;
+            ws.send(data);
+          }),
+        close: () => ws.close(),
+      }),
+    );
+    ws.once('error', reject);
+  });
+}
+
+interface BlockResult {
+  trips: number[];
+  service: number[];
+  pre: number[];
+  wallMs: number;
+  cpuMs: number;
+  bytes: number;
+}
+
+/** FRAMES frames back to back, one in flight; encode time is inside the round trip, as on a page. */
+async function block(c: Client, s: Served, modelId: string, frames: Uint8Array[], mode: 'base64' | 'binary', idStart: number): Promise<BlockResult> {
+  const trips: number[] = [];
+  const service: number[] = [];
+  const pre: number[] = [];
+  let bytes = 0;
+  const scratch = new Uint8Array(W * H * 3 + 4096);
+  const cpu0 = cpuMsOf(s.child.pid!);
+  const t0 = performance.now();
+  for (let i = 0; i < FRAMES; i++) {
+    const rgb = frames[i % frames.length]!;
+    const a = performance.now();
+    const args = { modelId, width: W, height: H, rgb: mode === 'base64' ? Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength).toString('base64') : rgb };
+    const msg = { t: 'req' as const, id: idStart + i, name: 'live.detect', args };
+    const data = mode === 'base64' ? JSON.stringify(msg) : encodeBinaryRequest(msg, scratch)!;
+    bytes += typeof data === 'string' ? data.length : data.byteLength;
+    const r = await c.call(data);
+    trips.push(performance.now() - a);
+    if (!r.ok) throw new Error(`live.detect failed: ${r.error?.message}`);
+    service.push(r.value!.timing.totalMs);
+    pre.push(r.value!.timing.preprocessMs);
+  }
+  return { trips, service, pre, wallMs: performance.now() - t0, cpuMs: cpuMsOf(s.child.pid!) - cpu0, bytes };
+}
+
+function summarise(bs: BlockResult[]) {
+  const trips = bs.flatMap((b) => b.trips).sort((a, b) => a - b);
+  const service = bs.flatMap((b) => b.service).sort((a, b) => a - b);
+  const pre = bs.flatMap((b) => b.pre).sort((a, b) => a - b);
+  const n = trips.length;
+  const wall = bs.reduce((a, b) => a + b.wallMs, 0);
+  return { fps: (n * 1000) / wall, p50: pct(trips, 50), p95: pct(trips, 95), service: pct(service, 50), pre: pct(pre, 50), cpu: bs.reduce((a, b) => a + b.cpuMs, 0) / n, kb: bs.reduce((a, b) => a + b.bytes, 0) / n / 1024 };
+}
+
+async function transportPart(s: Served, modelId: string, frames: Uint8Array[], label: string, modes: ('base64' | 'binary')[]) {
+  const c = await connect(s);
+  const load0 = load();
+  // warm-up: the model's first runs, the JIT
+  for (const m of modes) await block(c, s, modelId, frames.slice(0, 3), m, 1).catch((e) => Promise.reject(e));
+  const results = new Map<string, BlockResult[]>(modes.map((m) => [m, []]));
+  let id = 1000;
+  for (let b = 0; b < BLOCKS; b++) {
+    for (const m of b % 2 ? [...modes].reverse() : modes) {
+      results.get(m)!.push(await block(c, s, modelId, frames, m, id));
+      id += FRAMES;
+    }
+  }
+  c.close();
+  console.log(`${label} (load before ${load0}, after ${load()}):`);
+  const out = new Map<string, ReturnType<typeof summarise>>();
+  for (const m of modes) {
+    const r = summarise(results.get(m)!);
+    out.set(m, r);
+    console.log(
+      `  ${m.padEnd(7)} ${fmt(r.fps).padStart(5)} fps, round trip p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms, service p50 ${fmt(r.service)} ms (pre ${fmt(r.pre)}), server CPU ${fmt(r.cpu)} ms/frame, ${fmt(r.kb, 0)} KiB/frame  (${BLOCKS} blocks × ${FRAMES})`,
+    );
+  }
+  return out;
+}
+
+async function main() {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'ksl-bench-live-'));
+  const ffmpeg = findFfmpeg().path;
+  const servers: Served[] = [];
+  try {
+    console.log(`machine: ${os.cpus().length} cores; load ${load()}`);
+    const t0 = Date.now();
+    const { sample: smp, project: p, runJob } = await prepareSampleProject({ root: tmp, words: 2, signers: 3, seconds: 2, test: 0.34, splitSeed: 3 });
+    const { run } = (await runJob('train', TrainParams.parse({ steps: STEPS, batch: 16, checkpoints: 1 }))) as TrainResult;
+    p.close();
+    const projectDir = path.join(tmp, 'project');
+    const modelId = `run:${run}`;
+    console.log(`model: run ${run} (${STEPS} steps of 16) in ${((Date.now() - t0) / 1000).toFixed(0)} s with its data`);
+
+    // 640×480 camera frames: a sample video of a signer, stretched; and the same clip as a fake camera.
+    const gt = JSON.parse(readFileSync(smp.groundTruth, 'utf8')) as { videos: { file: string; word: string }[] };
+    const video = path.join(smp.out, (gt.videos.find((v) => v.word === '안녕하세요') ?? gt.videos[0]!).file);
+    const raw = execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-stream_loop', '-1', '-i', video, '-frames:v', '30', '-vf', `scale=${W}:${H}:flags=bilinear,format=rgb24`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { maxBuffer: 1 << 30 });
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i + W * H * 3 <= raw.length; i += W * H * 3) frames.push(new Uint8Array(raw.subarray(i, i + W * H * 3)));
+
+    // ---- 1. Node client: base64 JSON vs binary through ksl serve ------------------------------------------
+    const s1 = await serve(projectDir);
+    servers.push(s1);
+    const info = await (async () => {
+      const c = await connect(s1);
+      const r = await c.call(JSON.stringify({ t: 'req', id: 1, name: 'live.load', args: { modelId } }));
+      c.close();
+      if (!r.ok) throw new Error(`live.load: ${r.error?.message}`);
+      return (r.value as unknown as { input: { width: number; height: number } }).input;
+    })();
+    console.log(`model input ${info.width}×${info.height}; frames ${W}×${H} RGB (${((W * H * 3) / 1024).toFixed(0)} KiB)\n`);
+    const p1 = await transportPart(s1, modelId, frames, `1. Node WebSocket client → ksl serve, ${W}×${H} frames back to back, one in flight`, ['base64', 'binary']);
+    const b64 = p1.get('base64')!;
+    const bin = p1.get('binary')!;
+    console.log(`  ratio binary / base64: fps ×${fmt(bin.fps / b64.fps, 2)}, round trip p50 ×${fmt(bin.p50 / b64.p50, 2)}, server CPU per frame ×${fmt(bin.cpu / b64.cpu, 2)}\n`);
+
+    // ---- 2. and 3. The Live page in Chromium ----------------------------------------------------------------
+    if (BROWSER && existsSync(CHROMIUM)) {
+      const s2 = await serve(projectDir, { KSL_LIVE_THREADS: '2' });
+      servers.push(s2);
+      await browserParts(tmp, video, s1, s2, modelId, ffmpeg, info);
+      await s2.stop();
+    }
+    else console.log(`2./3. skipped (${BROWSER ? `no Chromium at ${CHROMIUM}` : 'BENCH_BROWSER=0'})\n`);
+    await s1.stop();
+
+    // ---- 4. Threads --------------------------------------------------------------------------------------
+    const byThreads = new Map<number, BlockResult[]>([
+      [1, []],
+      [2, []],
+    ]);
+    const threadServers = new Map<number, Served>();
+    for (const t of [1, 2]) {
+      const s = await serve(projectDir, { KSL_LIVE_THREADS: String(t) });
+      servers.push(s);
+      threadServers.set(t, s);
+      const c = await connect(s);
+      await c.call(JSON.stringify({ t: 'req', id: 1, name: 'live.load', args: { modelId } }));
+      await block(c, s, modelId, frames.slice(0, 3), 'binary', 2);
+      c.close();
+    }
+    const load4 = load();
+    for (let b = 0; b < BLOCKS; b++) {
+      for (const t of b % 2 ? [2, 1] : [1, 2]) {
+        const s = threadServers.get(t)!;
+        const c = await connect(s);
+        byThreads.get(t)!.push(await block(c, s, modelId, frames, 'binary', 5000 + b * FRAMES));
+        c.close();
+      }
+    }
+    console.log(`4. live worker threads (KSL_LIVE_THREADS), binary client as in 1 (load before ${load4}, after ${load()}):`);
+    const th = [1, 2].map((t) => summarise(byThreads.get(t)!));
+    for (const [i, r] of th.entries()) {
+      console.log(`  ${i + 1} thread${i ? 's' : ' '} ${fmt(r.fps).padStart(5)} fps, round trip p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms, service p50 ${fmt(r.service)} ms, server CPU ${fmt(r.cpu)} ms/frame`);
+    }
+    console.log(`  ratio 2 / 1 threads: fps ×${fmt(th[1]!.fps / th[0]!.fps, 2)}, service p50 ×${fmt(th[1]!.service / th[0]!.service, 2)}, CPU per frame ×${fmt(th[1]!.cpu / th[0]!.cpu, 2)}`);
+  } finally {
+    for (const s of servers) await s.stop().catch(() => undefined);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function browserParts(tmp: string, video: string, s: Served, s2threads: Served, modelId: string, ffmpeg: string, input: { width: number; height: number }) {
+  const { chromium } = await import('playwright-core');
+  const camera = path.join(tmp, 'camera.y4m');
+  execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-stream_loop', '2', '-i', video, '-vf', `scale=${W}:${H},fps=30,format=yuv420p`, '-pix_fmt', 'yuv420p', camera]);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${camera}`, '--autoplay-policy=no-user-gesture-required'],
+  });
+  try {
+    type PageResult = { fps: number; p50: number; grab: number; service: number; model: number; dropped: number; prefetched: number; size: string };
+    // base64 and binary against the 1-thread server; binary against a server with 2 intra-op threads
+    const modes = [
+      { name: 'base64', encoding: 'base64', server: s },
+      { name: 'binary', encoding: 'binary', server: s },
+      { name: 'binary, 2 threads', encoding: 'binary', server: s2threads },
+    ];
+    const results = new Map<string, PageResult[]>(modes.map((m) => [m.name, []]));
+    const load0 = load();
+    for (let round = 0; round < PAGE_ROUNDS; round++) {
+      for (const mode of round % 2 ? [...modes].reverse() : modes) {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        await context.addInitScript(
+          (m) => localStorage.setItem('ksl.live.frameEncoding', m),
+          mode.encoding,
+        );
+        const page = await context.newPage();
+        await page.goto(mode.server.url);
+        await page.getByRole('button', { name: 'Live', exact: true }).click();
+        await page.locator('[data-testid=camera-status][data-state=live]').waitFor({ timeout: 20_000 });
+        await page.getByLabel('model').selectOption(modelId);
+        await page.locator('[data-testid=model-state][data-ready=true]').waitFor({ timeout: 120_000 });
+        await page.waitForTimeout(3000); // warm-up
+        const live = page.getByTestId('live');
+        const attr = async (n: string) => Number(await live.getAttribute(n));
+        const a0 = await attr('data-answered');
+        const t0 = Date.now();
+        // the readouts are of the last frame: sample them through the window and take medians
+        const seen = { p50: [] as number[], grab: [] as number[], service: [] as number[], model: [] as number[] };
+        while (Date.now() - t0 < PAGE_SECONDS * 1000) {
+          await page.waitForTimeout(400);
+          seen.p50.push(await attr('data-round-trip-p50'));
+          seen.grab.push(await attr('data-grab-ms'));
+          seen.service.push(await attr('data-service-ms'));
+          seen.model.push(await attr('data-model-ms'));
+        }
+        const a1 = await attr('data-answered');
+        const t1 = Date.now();
+        const readout = (await page.getByTestId('live-readout').textContent()) ?? '';
+        const med = (xs: number[]) => pct([...xs].sort((a, b) => a - b), 50);
+        results.get(mode.name)!.push({
+          fps: ((a1 - a0) * 1000) / (t1 - t0),
+          p50: med(seen.p50),
+          grab: med(seen.grab),
+          service: med(seen.service),
+          model: med(seen.model),
+          dropped: await attr('data-dropped'),
+          prefetched: await attr('data-prefetched'),
+          size: /(\d+×\d+)/.exec(readout)?.[1] ?? '?',
+        });
+        await context.close();
+      }
+    }
+    console.log(`2. the Live page in Chromium, fake ${W}×${H} 30 fps camera, ${PAGE_ROUNDS} page loads per mode × ${PAGE_SECONDS} s (load before ${load0}, after ${load()}):`);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const agg = new Map<string, PageResult>();
+    for (const [mode, rs] of results) {
+      const r = { fps: mean(rs.map((x) => x.fps)), p50: mean(rs.map((x) => x.p50)), grab: mean(rs.map((x) => x.grab)), service: mean(rs.map((x) => x.service)), model: mean(rs.map((x) => x.model)), dropped: 0, prefetched: mean(rs.map((x) => x.prefetched)), size: rs[0]!.size };
+      agg.set(mode, r);
+      console.log(
+        `  ${mode.padEnd(17)} ${fmt(r.fps).padStart(5)} answered fps (per load: ${rs.map((x) => fmt(x.fps)).join(', ')}), round trip p50 ${fmt(r.p50)} ms, grab ${fmt(r.grab)} ms, service ${fmt(r.service)} ms (model ${fmt(r.model)}), frames ${r.size}`,
+      );
+    }
+    const b = agg.get('binary')!;
+    const o = agg.get('base64')!;
+    const t2 = agg.get('binary, 2 threads')!;
+    console.log(`  ratio binary / base64: fps ×${fmt(b.fps / o.fps, 2)}, round trip p50 ×${fmt(b.p50 / o.p50, 2)}, grab ×${fmt(b.grab / o.grab, 2)}`);
+    console.log(`  ratio 2 / 1 threads (binary): fps ×${fmt(t2.fps / b.fps, 2)}, service ×${fmt(t2.service / b.service, 2)}\n`);
+
+    // ---- 3. resizing on the page vs in the service -----------------------------------------------------------
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(s.url);
+    const samples = (await page.evaluate(
+      async ([mw, mh, n]) => {
+        const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+        const v = document.createElement('video');
+        v.muted = true;
+        v.srcObject = stream;
+        await v.play();
+        const canvas = (w: number, h: number) => {
+          const c = document.createElement('canvas');
+          c.width = w;
+          c.height = h;
+          return c.getContext('2d', { willReadFrequently: true })!;
+        };
+        const full = canvas(v.videoWidth, v.videoHeight);
+        const small = canvas(mw!, mh!);
+        const high = canvas(mw!, mh!);
+        high.imageSmoothingQuality = 'high';
+        const out: { full: string; small: string; high: string; fullMs: number; smallMs: number; highMs: number }[] = [];
+        const b64 = (d: Uint8ClampedArray) => {
+          const rgb = new Uint8Array((d.length / 4) * 3);
+          for (let p = 0, i = 0; i < d.length; i += 4, p += 3) {
+            rgb[p] = d[i]!;
+            rgb[p + 1] = d[i + 1]!;
+            rgb[p + 2] = d[i + 2]!;
+          }
+          let sx = '';
+          for (let i = 0; i < rgb.length; i += 0x8000) sx += String.fromCharCode(...rgb.subarray(i, i + 0x8000));
+          return btoa(sx);
+        };
+        for (let k = 0; k < n!; k++) {
+          await new Promise((r) => setTimeout(r, 150));
+          let t = performance.now();
+          full.drawImage(v, 0, 0, v.videoWidth, v.videoHeight);
+          const f = full.getImageData(0, 0, v.videoWidth, v.videoHeight).data;
+          const fullMs = performance.now() - t;
+          t = performance.now();
+          small.drawImage(v, 0, 0, mw!, mh!);
+          const sm = small.getImageData(0, 0, mw!, mh!).data;
+          const smallMs = performance.now() - t;
+          t = performance.now();
+          high.drawImage(v, 0, 0, mw!, mh!);
+          const hi = high.getImageData(0, 0, mw!, mh!).data;
+          const highMs = performance.now() - t;
+          out.push({ full: b64(f), small: b64(sm), high: b64(hi), fullMs, smallMs, highMs });
+        }
+        stream.getTracks().forEach((tr) => tr.stop());
+        return { w: v.videoWidth, h: v.videoHeight, out };
+      },
+      [input.width, input.height, 20],
+    )) as { w: number; h: number; out: { full: string; small: string; high: string; fullMs: number; smallMs: number; highMs: number }[] };
+    await context.close();
+    const c = await connect(s);
+    let id = 9000;
+    const settings = { threshold: 0, iou: 0.6, maxDetections: 5 };
+    const diffs = { small: { dScore: [] as number[], dBox: [] as number[], same: 0 }, high: { dScore: [] as number[], dBox: [] as number[], same: 0 } };
+    for (const x of samples.out) {
+      const a = await c.call(JSON.stringify({ t: 'req', id: id++, name: 'live.detect', args: { modelId, width: samples.w, height: samples.h, rgb: x.full, settings } }));
+      const ta = a.value!.detections[0]!;
+      for (const k of ['small', 'high'] as const) {
+        const b = await c.call(JSON.stringify({ t: 'req', id: id++, name: 'live.detect', args: { modelId, width: input.width, height: input.height, rgb: x[k], settings } }));
+        const tb = b.value!.detections[0]!;
+        const d = diffs[k];
+        if (ta.classId === tb.classId) d.same++;
+        d.dScore.push(Math.abs(ta.score - tb.score));
+        d.dBox.push(Math.max(...ta.box.map((v, j) => Math.abs(v - tb.box[j]!))));
+      }
+    }
+    c.close();
+    const n = samples.out.length;
+    console.log(`3. resize on the page (canvas drawImage to ${input.width}×${input.height}) vs in the service (swscale-bilinear, as training), ${n} camera frames, top detection compared:`);
+    console.log(`  bytes per frame ${((samples.w * samples.h * 3) / 1024).toFixed(0)} → ${((input.width * input.height * 3) / 1024).toFixed(0)} KiB; page drawImage + getImageData ${fmt(mean(samples.out.map((x) => x.fullMs)), 2)} ms at ${samples.w}×${samples.h}`);
+    for (const k of ['small', 'high'] as const) {
+      const d = diffs[k];
+      const ms = mean(samples.out.map((x) => (k === 'small' ? x.smallMs : x.highMs)));
+      console.log(
+        `  imageSmoothingQuality ${k === 'small' ? 'low ' : 'high'}: ${fmt(ms, 2)} ms; same class ${d.same}/${n}; |Δ score| mean ${fmt(mean(d.dScore), 3)}, max ${fmt(Math.max(...d.dScore), 3)}; max |Δ box| mean ${fmt(mean(d.dBox), 3)}, max ${fmt(Math.max(...d.dBox), 3)}`,
+      );
+    }
+    console.log('');
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
