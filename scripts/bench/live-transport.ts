@@ -10,9 +10,10 @@
  *    process's CPU per frame (main thread + inference worker, from /proc).
  * 2. The Live page in Chromium with a fake 640×480 30 fps camera, base64 and binary in alternating page
  *    loads (`localStorage['ksl.live.frameEncoding']`): answered fps, round trip p50, grab time, service time.
- * 3. The page's own resize: the same camera frames scaled to the model's input on a canvas (what a page
- *    could send instead) against the service's ffmpeg-equivalent resize (what training saw): bytes,
- *    grab cost, and how far the detections move.
+ * 3. Reading frames on the page: canvas drawImage + getImageData against WebCodecs VideoFrame.copyTo
+ *    (cost, and whether the pixels are the same); and the page's own resize — the same camera frames scaled
+ *    to the model's input on a canvas (what a page could send instead) against the service's
+ *    ffmpeg-equivalent resize (what training saw): bytes, cost, and how far the detections move.
  * 4. Live worker threads: part 1's binary client against servers started with KSL_LIVE_THREADS=1 and 2,
  *    alternating.
  *
@@ -369,7 +370,9 @@ async function browserParts(tmp: string, video: string, s: Served, s2threads: Se
         const small = canvas(mw!, mh!);
         const high = canvas(mw!, mh!);
         high.imageSmoothingQuality = 'high';
-        const out: { full: string; small: string; high: string; fullMs: number; smallMs: number; highMs: number }[] = [];
+        const out: { full: string; small: string; high: string; fullMs: number; smallMs: number; highMs: number; vfMs: number; vfMaxDiff: number }[] = [];
+        const same = canvas(v.videoWidth, v.videoHeight);
+        const rgbx = new Uint8Array(v.videoWidth * v.videoHeight * 4);
         const b64 = (d: Uint8ClampedArray) => {
           const rgb = new Uint8Array((d.length / 4) * 3);
           for (let p = 0, i = 0; i < d.length; i += 4, p += 3) {
@@ -395,13 +398,23 @@ async function browserParts(tmp: string, video: string, s: Served, s2threads: Se
           high.drawImage(v, 0, 0, mw!, mh!);
           const hi = high.getImageData(0, 0, mw!, mh!).data;
           const highMs = performance.now() - t;
-          out.push({ full: b64(f), small: b64(sm), high: b64(hi), fullMs, smallMs, highMs });
+          // WebCodecs: the same frame copied out as RGBX, against that very frame drawn on a canvas
+          t = performance.now();
+          const vf = new VideoFrame(v);
+          await vf.copyTo(rgbx, { format: 'RGBX', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
+          const vfMs = performance.now() - t;
+          same.drawImage(vf, 0, 0, v.videoWidth, v.videoHeight);
+          vf.close();
+          const ref = same.getImageData(0, 0, v.videoWidth, v.videoHeight).data;
+          let vfMaxDiff = 0;
+          for (let i = 0; i < ref.length; i++) if ((i & 3) !== 3) vfMaxDiff = Math.max(vfMaxDiff, Math.abs(ref[i]! - rgbx[i]!));
+          out.push({ full: b64(f), small: b64(sm), high: b64(hi), fullMs, smallMs, highMs, vfMs, vfMaxDiff });
         }
         stream.getTracks().forEach((tr) => tr.stop());
         return { w: v.videoWidth, h: v.videoHeight, out };
       },
       [input.width, input.height, 20],
-    )) as { w: number; h: number; out: { full: string; small: string; high: string; fullMs: number; smallMs: number; highMs: number }[] };
+    )) as { w: number; h: number; out: { full: string; small: string; high: string; fullMs: number; smallMs: number; highMs: number; vfMs: number; vfMaxDiff: number }[] };
     await context.close();
     const c = await connect(s);
     let id = 9000;
@@ -422,7 +435,10 @@ async function browserParts(tmp: string, video: string, s: Served, s2threads: Se
     c.close();
     const n = samples.out.length;
     console.log(`3. resize on the page (canvas drawImage to ${input.width}×${input.height}) vs in the service (swscale-bilinear, as training), ${n} camera frames, top detection compared:`);
-    console.log(`  bytes per frame ${((samples.w * samples.h * 3) / 1024).toFixed(0)} → ${((input.width * input.height * 3) / 1024).toFixed(0)} KiB; page drawImage + getImageData ${fmt(mean(samples.out.map((x) => x.fullMs)), 2)} ms at ${samples.w}×${samples.h}`);
+    console.log(
+      `  full size ${samples.w}×${samples.h}: canvas drawImage + getImageData ${fmt(mean(samples.out.map((x) => x.fullMs)), 2)} ms; WebCodecs VideoFrame.copyTo RGBX ${fmt(mean(samples.out.map((x) => x.vfMs)), 2)} ms, largest pixel difference from the canvas ${Math.max(...samples.out.map((x) => x.vfMaxDiff))}`,
+    );
+    console.log(`  bytes per frame ${((samples.w * samples.h * 3) / 1024).toFixed(0)} → ${((input.width * input.height * 3) / 1024).toFixed(0)} KiB at the model's input`);
     for (const k of ['small', 'high'] as const) {
       const d = diffs[k];
       const ms = mean(samples.out.map((x) => (k === 'small' ? x.smallMs : x.highMs)));

@@ -33,6 +33,8 @@ export interface LoopStats {
   grabMs: number;
   /** Frames grabbed while another was in flight (sent the moment the answer came, or replaced). */
   prefetched: number;
+  /** How the host reads camera frames ('video-frame': WebCodecs copyTo; 'canvas'); filled by the session. */
+  grabMethod: string;
   width: number;
   height: number;
 }
@@ -45,8 +47,8 @@ export interface LoopTarget {
 export interface DetectLoopOptions {
   api: Api;
   video: HTMLVideoElement;
-  /** `keep` is the frame in flight: its bytes must not be overwritten. */
-  grab: (video: HTMLVideoElement, keep: GrabbedFrame | null) => GrabbedFrame | null;
+  /** `keep` is the frame in flight: its bytes must not be overwritten. May answer later (WebCodecs' copyTo is async). */
+  grab: (video: HTMLVideoElement, keep: GrabbedFrame | null) => GrabbedFrame | null | Promise<GrabbedFrame | null>;
   /** Read at each send, so threshold changes apply to the next frame. Null pauses sending. */
   target: () => LoopTarget | null;
   onResult: (r: LiveDetectResult, at: number) => void;
@@ -54,7 +56,7 @@ export interface DetectLoopOptions {
 }
 
 export function emptyStats(): LoopStats {
-  return { sent: 0, answered: 0, failed: 0, dropped: 0, inFlight: 0, maxInFlight: 0, fps: 0, roundTripMs: 0, roundTripP50: 0, service: null, grabMs: 0, prefetched: 0, width: 0, height: 0 };
+  return { sent: 0, answered: 0, failed: 0, dropped: 0, inFlight: 0, maxInFlight: 0, fps: 0, roundTripMs: 0, roundTripP50: 0, service: null, grabMs: 0, prefetched: 0, grabMethod: '', width: 0, height: 0 };
 }
 
 type VideoWithRvfc = HTMLVideoElement & {
@@ -74,7 +76,11 @@ export class DetectLoop {
   private current: { frame: GrabbedFrame; sentAt: number } | null = null;
   /** A camera frame newer than the one in flight: grabbed ahead, or only marked (`stale`). */
   private waiting: Grabbed | null = null;
+  /** A camera frame newer than `waiting` (or than the frame in flight) has not been grabbed. */
   private stale = false;
+  /** A grab is under way (at most one at a time). */
+  private grabbing = false;
+  private cameraSeq = 0;
   private handle: number | null = null;
   private usesRvfc: boolean;
   private answeredAt: number[] = [];
@@ -121,22 +127,20 @@ export class DetectLoop {
       this.cameraIntervalMs = this.cameraIntervalMs === 0 ? gap : 0.8 * this.cameraIntervalMs + 0.2 * gap;
     }
     this.lastCameraAt = now;
+    this.cameraSeq++;
     if (!this.o.target()) return; // no model yet: grab nothing
-    if (!this.current) {
-      this.send(this.grab());
+    if (!this.current && !this.grabbing) {
+      this.stale = true;
+      this.startGrab();
       return;
     }
     // a newer frame replaces the one waiting: never a queue
     if (this.waiting || this.stale) this.stats.dropped++;
     this.waiting = null;
     this.stale = true;
-    if (this.answerDueBeforeNextFrame(now)) {
-      const g = this.grab();
-      if (g) {
-        this.waiting = g;
-        this.stale = false;
-        this.stats.prefetched++;
-      }
+    if (this.current && !this.grabbing && this.answerDueBeforeNextFrame(now)) {
+      this.stats.prefetched++;
+      this.startGrab();
     }
   }
 
@@ -148,14 +152,51 @@ export class DetectLoop {
     return remaining <= this.cameraIntervalMs;
   }
 
-  private grab(): Grabbed | null {
+  /** Grabs the newest camera frame into `waiting` (synchronously when the grabber is), then sends if it can. */
+  private startGrab(): void {
+    const seq = this.cameraSeq;
     const t0 = performance.now();
-    const frame = this.o.grab(this.o.video, this.current?.frame ?? null);
-    return frame ? { frame, grabMs: performance.now() - t0 } : null;
+    const done = (frame: GrabbedFrame | null) => {
+      this.grabbing = false;
+      if (!frame) {
+        this.stale = false; // no picture yet (the video is still starting): wait for the next camera frame
+        return;
+      }
+      this.waiting = { frame, grabMs: performance.now() - t0 };
+      // a camera frame that came during an async grab is newer than what was grabbed
+      this.stale = seq !== this.cameraSeq;
+      this.trySend();
+    };
+    this.grabbing = true;
+    let r: ReturnType<DetectLoopOptions['grab']>;
+    try {
+      r = this.o.grab(this.o.video, this.current?.frame ?? null);
+    } catch (e) {
+      this.grabbing = false;
+      if (this.running) this.o.onError(`Reading the camera frame failed: ${String(e)}`);
+      return;
+    }
+    if (r instanceof Promise) {
+      r.then(done, (e: unknown) => {
+        this.grabbing = false;
+        if (this.running) this.o.onError(`Reading the camera frame failed: ${String(e)}`);
+      });
+    } else done(r);
   }
 
-  private send(g: Grabbed | null): void {
-    if (!g) return;
+  /** Sends the waiting frame when nothing is in flight; a newer camera frame than it is grabbed first. */
+  private trySend(): void {
+    if (!this.running || this.current || this.grabbing) return;
+    if (this.stale) {
+      this.startGrab();
+      return;
+    }
+    const g = this.waiting;
+    this.waiting = null;
+    if (g) this.send(g);
+  }
+
+  private send(g: Grabbed): void {
     const target = this.o.target();
     if (!target) return;
     const { frame, grabMs } = g;
@@ -191,14 +232,8 @@ export class DetectLoop {
           if (this.running) this.o.onError(String(e));
         },
       )
-      .finally(() => {
-        if (!this.running || this.current) return;
-        // a camera frame arrived while we waited: send it now (already grabbed, or grabbed now)
-        const next = this.stale ? this.grab() : this.waiting;
-        this.waiting = null;
-        this.stale = false;
-        if (next) this.send(next);
-      });
+      // a camera frame arrived while we waited: send it now (already grabbed, or grabbed now)
+      .finally(() => this.trySend());
   }
 
   private record(at: number, sendToAnswer: number, grabMs: number): void {

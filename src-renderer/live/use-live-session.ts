@@ -194,7 +194,7 @@ export function useLiveSession(opts: LiveSessionOptions) {
     });
     loopRef.current = loop;
     loop.start();
-    const t = setInterval(() => setStats({ ...loop.stats }), 250);
+    const t = setInterval(() => setStats({ ...loop.stats, grabMethod: grabber.method }), 250);
     return () => {
       clearInterval(t);
       loop.stop();

@@ -28,6 +28,7 @@ export function LiveScreen() {
       data-prefetched={stats.prefetched}
       data-round-trip-p50={stats.roundTripP50.toFixed(1)}
       data-grab-ms={stats.grabMs.toFixed(2)}
+      data-grab-method={stats.grabMethod}
       data-service-ms={stats.service ? stats.service.totalMs.toFixed(1) : ''}
       data-model-ms={stats.service ? stats.service.inferenceMs.toFixed(1) : ''}
     >
@@ -82,7 +83,7 @@ export function LiveScreen() {
             <span title="the inference service's own timing">
               service {stats.service ? `${stats.service.totalMs.toFixed(0)} ms (pre ${stats.service.preprocessMs.toFixed(0)}, model ${stats.service.inferenceMs.toFixed(0)}, NMS ${stats.service.nmsMs.toFixed(1)})` : '—'}
             </span>
-            <span title="canvas grab + RGB (sent as raw bytes)">grab {stats.grabMs.toFixed(1)} ms</span>
+            <span title={`camera frame → RGB bytes (${stats.grabMethod === 'video-frame' ? 'WebCodecs VideoFrame.copyTo' : 'canvas drawImage + getImageData'}), sent raw`}>grab {stats.grabMs.toFixed(1)} ms</span>
             <span>{stats.width ? `${stats.width}×${stats.height}` : ''}</span>
             <span title="camera frames skipped while a frame was being detected (never queued)">dropped {stats.dropped}</span>
           </p>

@@ -241,8 +241,9 @@ describe('live interpreter and kiosk with a fake camera', () => {
     // exactly one frame in flight: the WebSocket never carried a second live.detect before the answer
     expect(h.maxInFlight).toBe(1);
     expect(h.requests).toBeGreaterThan(10);
-    // every frame went as raw bytes in a binary message, none as base64 JSON
+    // every frame went as raw bytes in a binary message, none as base64 JSON, read with WebCodecs (Chromium ≥ 127)
     expect(h.binary).toBe(h.requests);
+    expect(await page.getByTestId('live').getAttribute('data-grab-method')).toBe('video-frame');
     const live = page.getByTestId('live');
     expect(await live.getAttribute('data-max-in-flight')).toBe('1');
     // the camera (15 fps) outpaces detection on this machine: frames were dropped, none queued

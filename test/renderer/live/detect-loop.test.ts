@@ -182,4 +182,49 @@ describe('detect loop', () => {
     expect(loop.stats.maxInFlight).toBe(1);
     loop.stop();
   });
+  it('with an asynchronous grab (WebCodecs copyTo): one grab at a time, one frame in flight, the newest frame sent', async () => {
+    const cam = fakeCamera();
+    const svc = fakeService();
+    const grabs: { frame: number; resolve: () => void }[] = [];
+    let ready = false;
+    const loop = new DetectLoop({
+      api: svc.api,
+      video: cam.video,
+      grab: () => {
+        if (!ready) return null; // the video has no picture yet
+        const frame = cam.frame;
+        return new Promise((resolve) => grabs.push({ frame, resolve: () => resolve({ width: 8, height: 8, rgb: `frame-${frame}` }) }));
+      },
+      target: () => ({ modelId: 'run:x', settings: { threshold: 0.5, iou: 0.6, maxDetections: 5 } }),
+      onResult: () => {},
+      onError: (m) => {
+        throw new Error(m);
+      },
+    });
+    const flush = () => new Promise((r) => setTimeout(r, 0));
+    loop.start();
+    cam.tick(); // no picture: nothing grabbed, nothing sent, no retry loop
+    expect(grabs).toHaveLength(0);
+    ready = true;
+    cam.tick(); // frame 2: grab starts
+    cam.tick(); // frame 3 arrives during the grab: no second grab
+    expect(grabs.map((g) => g.frame)).toEqual([2]);
+    grabs.shift()!.resolve();
+    await flush();
+    // frame 2 is older than frame 3: frame 3 is grabbed before anything is sent
+    expect(svc.pending).toHaveLength(0);
+    expect(grabs.map((g) => g.frame)).toEqual([3]);
+    grabs.shift()!.resolve();
+    await flush();
+    expect(svc.pending.map((p) => p.args.rgb)).toEqual(['frame-3']);
+    cam.tick(); // frame 4 while in flight: grabbed ahead (no history yet)
+    expect(grabs.map((g) => g.frame)).toEqual([4]);
+    await svc.answer(); // answered while the grab of 4 is still under way: nothing sent yet
+    expect(svc.pending).toHaveLength(0);
+    grabs.shift()!.resolve();
+    await flush();
+    expect(svc.pending.map((p) => p.args.rgb)).toEqual(['frame-4']);
+    expect(loop.stats.maxInFlight).toBe(1);
+    loop.stop();
+  });
 });
