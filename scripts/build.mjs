@@ -23,6 +23,8 @@ await Promise.all([
   build({ ...common, entryPoints: { cli: 'src-main/cli/main.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' } }),
   // Live inference runs in a worker thread of its own (src-main/services/inference/inference-service.ts finds it here).
   build({ ...common, entryPoints: { 'inference-worker': 'src-main/services/inference/inference-worker.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' } }),
+  // The train job hands part of each batch to a gradient worker (src-main/services/training/grad-workers.ts finds it here).
+  build({ ...common, entryPoints: { 'grad-worker': 'src-main/services/training/grad-worker.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' } }),
   build({ ...common, entryPoints: { 'electron-main': 'src-main/electron/main.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
   // The services (catalog, jobs, training, inference) run in an Electron utilityProcess, off the main thread.
   build({ ...common, entryPoints: { 'services-host': 'src-main/electron/services-host.ts' }, outdir: 'dist/main', outExtension: { '.js': '.cjs' }, external: ['electron'] }),

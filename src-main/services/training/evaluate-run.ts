@@ -26,6 +26,8 @@ export interface EvalRunResult {
   metrics: Record<string, number>;
   perWord: EvalResult['perWord'];
   confusion: number[][];
+  /** Detections scoring ≥ 0.5 by what they hit (EvalResult.errors). */
+  errors?: EvalResult['errors'];
   featureBackend: string;
 }
 
@@ -66,8 +68,9 @@ export async function evaluateRun(project: Project, runId: string, side: 'test' 
   const trainer = createTrainer(head, { schedule: { base: cfg.lr, total: cfg.steps }, anchors });
   try {
     const gt = cocoForSplit(project, { splitId: split.id, side }).coco;
-    const ev = await evaluate(tf, trainer, { train: new Uint16Array(0), test: pool, channels: K, positions, trainBoxes: [], nTrain: 0, nTest: examples.length, backend: extractor.backend }, examples, gt, labelMap, best.header.step, context, featureMapShapes(cfg.anchors));
-    return { run: runId, split: side, splitId: split.id, step: best.header.step, metrics: ev.stats, perWord: ev.perWord, confusion: ev.confusion, featureBackend: extractor.backend };
+    const cache = { train: new Uint16Array(0), test: pool, channels: K, positions, trainBoxes: [], nTrain: 0, nTest: examples.length, backend: extractor.backend };
+    const ev = await evaluate(tf, trainer, cache, examples, gt, labelMap, best.header.step, context, featureMapShapes(cfg.anchors));
+    return { run: runId, split: side, splitId: split.id, step: best.header.step, metrics: ev.stats, perWord: ev.perWord, confusion: ev.confusion, errors: ev.errors, featureBackend: extractor.backend };
   } finally {
     trainer.dispose();
     head.dispose();

@@ -23,6 +23,9 @@ import { PRETRAINED, SQUARE_INPUT, type InputDims } from '../detector/pretrained
 import type { JobContext, JobDefinition } from '../jobs/job-manager';
 import type { DetectionTargets } from '../detector/head/targets';
 import { augmentFrame, toModelInput, type NormBox } from './augment';
+import { selectBackend } from './tf-backend';
+import { defaultGradWorkers, startGradWorker, type GradWorker } from './grad-workers';
+import type { StepResult } from '../detector/head/train-step';
 import { decodeFramesRgb } from './decode-frames';
 import { encodeHalf } from './half';
 import { createFeatureExtractor, featureChannels, featurePositions, type FeatureSet } from './features';
@@ -71,6 +74,11 @@ export interface HeadTuning {
   inputDropout: number;
   /** Network input in pixels (height × width): 320×320, or a multiple of 32 each way such as 288×512. */
   input: InputDims;
+  /**
+   * Helper threads per step (grad-worker.ts): each computes part of the batch's gradients. Default: one
+   * on a machine with two or more cores (TensorFlow.js's wasm backend uses one thread in Node), else none.
+   */
+  gradWorkers?: number;
   /** Where feature caches live; default the run's folder. Shared caches are keyed by data and augmentation. */
   featureCacheDir?: string;
 }
@@ -112,6 +120,12 @@ export interface EvalResult {
   perWord: { id: number; word: string; label: string | null; AP: number; AP50: number; gt: number; dt: number }[];
   /** confusion[gtClass][predClass], predClass C = missed (no detection of any class at IoU ≥ 0.5). */
   confusion: number[][];
+  /**
+   * Detections scoring ≥ 0.5 (after NMS) by what they hit: the right word on a hand (`correct`), another
+   * word on a hand (`wrongWord`), a second box on a hand already found (`duplicate`), a box overlapping a
+   * hand at IoU < 0.5 (`poorBox`), or nothing labelled (`background`: the other hand, the face, …).
+   */
+  errors?: { correct: number; wrongWord: number; duplicate: number; poorBox: number; background: number };
   pr50: { id: number; precision: number[] }[];
 }
 
@@ -213,19 +227,7 @@ function checkFullPreset(params: TrainParams): void {
   throw new KslError('UNAVAILABLE', 'The full preset is not implemented yet in this version; use --preset fast.');
 }
 
-export async function selectBackend(): Promise<string> {
-  const tf = await import('@tensorflow/tfjs');
-  if (tf.getBackend() === 'wasm') return 'wasm';
-  try {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep);
-    if (await tf.setBackend('wasm')) return 'wasm';
-  } catch {
-    /* fall back to the CPU backend */
-  }
-  await tf.setBackend('cpu');
-  return 'cpu';
-}
+export { selectBackend };
 
 /** Node's single read/write calls stop at 2 GiB; feature caches are larger: move them in chunks. */
 const CHUNK = 256 * 1024 * 1024;
@@ -387,6 +389,7 @@ export async function evaluate(
   const dets: CocoDt[] = [];
   const C = labelMap.length;
   const confusion = Array.from({ length: C }, () => new Array<number>(C + 1).fill(0));
+  const errors = { correct: 0, wrongWord: 0, duplicate: 0, poorBox: 0, background: 0 };
   const table = neighbourTable(context, levelShapes);
   // Context rows are neighbours × larger than the features: smaller batches keep memory flat.
   const B = context.radius === 0 ? 16 : 4;
@@ -405,6 +408,32 @@ export async function evaluate(
         const x1 = Math.min(1, xmax) * ex.width;
         const y1 = Math.min(1, ymax) * ex.height;
         dets.push({ image_id: ex.frameId, category_id: d.cls + 1, bbox: [x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0)], score: d.score });
+      }
+      const iouWith = (d: (typeof found)[number], b: (typeof ex.boxes)[number]) => {
+        const [ymin, xmin, ymax, xmax] = d.box;
+        const ix = Math.max(0, Math.min(xmax * ex.width, b.x + b.w) - Math.max(xmin * ex.width, b.x));
+        const iy = Math.max(0, Math.min(ymax * ex.height, b.y + b.h) - Math.max(ymin * ex.height, b.y));
+        const inter = ix * iy;
+        const union = b.w * b.h + (xmax - xmin) * ex.width * (ymax - ymin) * ex.height - inter;
+        return union > 0 ? inter / union : 0;
+      };
+      const hit = new Set<number>();
+      for (const d of [...found].sort((p, q) => q.score - p.score)) {
+        if (d.score < 0.5) continue;
+        let bestIou = 0;
+        let bestBox = -1;
+        ex.boxes.forEach((b, j) => {
+          const v = iouWith(d, b);
+          if (v > bestIou) [bestIou, bestBox] = [v, j];
+        });
+        if (bestIou < 0.1) errors.background++;
+        else if (bestIou < 0.5) errors.poorBox++;
+        else if (hit.has(bestBox)) errors.duplicate++;
+        else {
+          hit.add(bestBox);
+          if (ex.boxes[bestBox]!.classId - 1 === d.cls) errors.correct++;
+          else errors.wrongWord++;
+        }
       }
       // confusion: for each ground-truth box, the class of the best-scoring detection overlapping it
       for (const b of ex.boxes) {
@@ -432,6 +461,7 @@ export async function evaluate(
     stats: { ...r.stats },
     perWord: r.perCategory.map((c) => ({ id: c.id, word: byId.get(c.id)?.text ?? c.name, label: byId.get(c.id)?.label ?? null, AP: c.AP, AP50: c.AP50, gt: c.gt, dt: c.dt })),
     confusion,
+    errors,
     pr50: r.perCategory.map((c) => ({ id: c.id, precision: Array.from(c.pr50 ?? []) })),
   };
 }
@@ -527,6 +557,15 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
     const trainStart = Date.now();
 
     const saveCheckpoint = (step: number) => saveWeights(dir, 'checkpoint', step, head.getWeights());
+    // A second thread computes part of every step's gradients (same update, see Trainer.stepSplit).
+    let helper: GradWorker | null = null;
+    if ((tuning.gradWorkers ?? defaultGradWorkers()) > 0 && B >= 2) {
+      helper = await startGradWorker(head.config, cfg.tuning?.loss ?? {}).catch((e: Error) => {
+        ctx.progress(startStep, cfg.steps, `Training on one thread (${e.message})`);
+        return null;
+      });
+    }
+    const mainPart = Math.ceil(B / 2);
     try {
       for (let step = startStep; step < cfg.steps; step++) {
         // A step is synchronous tfjs work: yield so that cancel requests, other API calls and
@@ -553,9 +592,33 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
           const dr = mulberry32(cfg.seed * 15485863 + step);
           for (let j = 0; j < batchBuf.length; j++) batchBuf[j] = dr() < drop ? 0 : batchBuf[j]! * keep;
         }
-        const x = tf.tensor3d(batchBuf, [B, P, Kin]);
-        const r = trainer.step(x, batchTargets(picked));
-        x.dispose();
+        let r: StepResult | undefined;
+        if (helper) {
+          const mine = batchTargets(picked.slice(0, mainPart));
+          const theirs = batchTargets(picked.slice(mainPart));
+          const matchedTotal = mine.matched + theirs.matched;
+          const other = helper.grads(head.getWeights(), batchBuf.slice(mainPart * P * Kin), [B - mainPart, P, Kin], theirs, matchedTotal);
+          const x = tf.tensor3d(batchBuf.subarray(0, mainPart * P * Kin), [mainPart, P, Kin]);
+          try {
+            r = await trainer.stepSplit(x, mine, matchedTotal, [other]);
+          } catch (e) {
+            // A failed worker leaves the weights untouched: finish the run on this thread.
+            if (!/gradient worker/.test((e as Error).message)) throw e;
+            ctx.progress(step, cfg.steps, `Training on one thread from step ${step + 1} (${(e as Error).message})`);
+            await helper.close().catch(() => undefined);
+            helper = null;
+          } finally {
+            x.dispose();
+          }
+        }
+        if (!r) {
+          const x = tf.tensor3d(batchBuf, [B, P, Kin]);
+          try {
+            r = trainer.step(x, batchTargets(picked));
+          } finally {
+            x.dispose();
+          }
+        }
         last = r;
         const elapsed = (Date.now() - trainStart) / 1000;
         const sps = ((step + 1 - startStep) * B) / Math.max(1e-3, elapsed);
@@ -596,6 +659,7 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
       upsertRun(project, { id: runId, splitId: split.id, level: split.level, preset: cfg.preset, backend, config: cfg, fingerprint, status: ctx.signal.aborted ? 'cancelled' : 'failed', metrics: best?.stats });
       throw e;
     } finally {
+      await helper?.close().catch(() => undefined);
       trainer.dispose();
       head.dispose();
     }

@@ -152,15 +152,17 @@ export function smoothL1(d: tf.Tensor): tf.Tensor {
 
 /**
  * The full detection loss for a batch. `targets` are batchTargets() of the samples in the same order as
- * the features; `matched` is the batch total.
+ * the features; `matched` is the batch total. `matchedTotal`, when given, replaces it as the divisor
+ * (the features are then a part of a larger batch).
  */
-export function detectionLoss(pred: HeadOutput, targets: DetectionTargets, options: Partial<LossOptions> = {}): LossParts {
+export function detectionLoss(pred: HeadOutput, targets: DetectionTargets, options: Partial<LossOptions> = {}, matchedTotal?: number): LossParts {
   const opts = { ...DEFAULT_LOSS, ...options };
   const [b, m, c] = pred.logits.shape;
   if (targets.cls.length !== b * m || targets.box.length !== b * m * 4) {
     throw new Error(`loss: targets for ${targets.cls.length} anchors, predictions for ${b}×${m}`);
   }
-  const normalizer = Math.max(1, targets.matched);
+  // A part of a batch (data-parallel steps) is divided by the whole batch's matches, so parts add up.
+  const normalizer = Math.max(1, matchedTotal ?? targets.matched);
   return tf.tidy(() => {
     let clsSum: tf.Scalar;
     if (opts.focal === 'fused') {

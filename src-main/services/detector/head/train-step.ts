@@ -55,12 +55,49 @@ export interface Prediction {
   scores: Float32Array;
 }
 
+/**
+ * The loss gradients of one part of a batch, divided by the WHOLE batch's matched anchors, so that the
+ * parts' gradients (and losses) add up to the batch's: a step can be split over threads (grad-worker.ts).
+ */
+export interface PartialGradients {
+  /** One per head variable, in head.variables order. */
+  grads: Float32Array[];
+  loss: number;
+  cls: number;
+  box: number;
+}
+
+/** PartialGradients of `features`/`targets` (a part of a batch with `matchedTotal` matches in all). */
+export function partialGradients(head: SsdHead, features: tf.Tensor3D, targets: DetectionTargets, matchedTotal: number, loss: Partial<LossOptions> = {}): PartialGradients {
+  const vars = head.variables as tf.Variable[];
+  let parts: tf.Scalar[] = [];
+  const grads = tf.tidy(() => {
+    const { grads: g } = tf.variableGrads(() => {
+      const l = detectionLoss(head.apply(features), targets, loss, matchedTotal);
+      parts = [tf.keep(l.total), tf.keep(l.cls), tf.keep(l.box)];
+      return l.total;
+    }, vars);
+    return vars.map((v) => tf.keep(g[v.name]!));
+  });
+  const out = grads.map((g) => g.dataSync() as Float32Array);
+  tf.dispose(grads);
+  const [total, cls, box] = parts.map((t) => (t.dataSync() as Float32Array)[0]!);
+  tf.dispose(parts);
+  return { grads: out, loss: total!, cls: cls!, box: box! };
+}
+
 export interface Trainer {
   readonly schedule: LrSchedule;
   /** The next step's index: startStep + steps taken so far. */
   readonly stepCount: number;
   /** One optimiser step on a batch; `targets` is batchTargets() of the batch's samples. */
   step(features: tf.Tensor3D, targets: DetectionTargets): StepResult;
+  /**
+   * One optimiser step on a batch split in parts: this thread computes the gradients of `features` /
+   * `targets` while `others` (already running elsewhere, e.g. in a grad-worker) compute the rest, all
+   * divided by `matchedTotal`, the whole batch's matches. Same update as step() on the whole batch.
+   */
+  stepSplit(features: tf.Tensor3D, targets: DetectionTargets, matchedTotal: number, others: Promise<PartialGradients>[]): Promise<StepResult>;
   /** Loss on a batch without updating anything (validation). */
   evaluate(features: tf.Tensor3D, targets: DetectionTargets): Omit<StepResult, 'lr'>;
   /** Decoded boxes and class probabilities, one Prediction per sample of the batch. */
@@ -154,6 +191,40 @@ export function createTrainer(head: SsdHead, options: TrainerOptions): Trainer {
       const [loss, cls, box] = readParts(parts);
       stepCount++;
       return { step: index, loss, cls, box, lr };
+    },
+    async stepSplit(features, targets, matchedTotal, others) {
+      check(features);
+      const index = stepCount;
+      const lr = lrAt(index, schedule);
+      const mine = partialGradients(head, features, targets, matchedTotal, lossOptions);
+      const all = [mine, ...(await Promise.all(others))];
+      const total = { loss: 0, cls: 0, box: 0 };
+      for (const p of all) {
+        total.loss += p.loss;
+        total.cls += p.cls;
+        total.box += p.box;
+      }
+      if (!Number.isFinite(total.loss)) throw new Error(`trainer: loss became ${total.loss} at step ${index} (lr ${lr}); weights left unchanged`);
+      const sums = mine.grads.map((g, i) => {
+        const acc = Float32Array.from(g);
+        for (const p of all.slice(1)) {
+          const o = p.grads[i]!;
+          if (o.length !== acc.length) throw new Error(`trainer: a part's gradient ${i} has ${o.length} values, expected ${acc.length}`);
+          for (let j = 0; j < acc.length; j++) acc[j]! += o[j]!;
+        }
+        return acc;
+      });
+      if (disposed) throw new Error('trainer: used after dispose()');
+      optimizer.setLearningRate(lr);
+      tf.tidy(() => {
+        optimizer.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: tf.tensor(sums[i]!, v.shape, 'float32') })));
+        if (weightDecay > 0 && lr > 0) {
+          const factor = 1 - lr * weightDecay;
+          for (const k of head.kernels) k.assign(tf.mul(k, factor));
+        }
+      });
+      stepCount++;
+      return { step: index, ...total, lr };
     },
     evaluate(features, targets) {
       check(features);
