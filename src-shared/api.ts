@@ -102,6 +102,14 @@ export const TrainParams = z
     /** Copies of each training frame: the original plus augmented ones (crop/scale, colour). */
     copies: z.number().int().min(1).max(8).default(3),
     lr: z.number().positive().max(1).default(0.01),
+    /**
+     * Network input: 'auto' (from the training frames' aspect ratio, about 147 000 pixels: 512x288 for
+     * 16:9 video, 448x320 for 4:3, 384x384 square) or 'WxH' in pixels, each a multiple of 32 (e.g. '320x320').
+     */
+    input: z
+      .string()
+      .regex(/^(auto|\d{2,4}x\d{2,4})$/, "must be 'auto' or WxH such as 512x288")
+      .default('auto'),
     /** Checkpoints (with evaluation on the test split) per run. */
     checkpoints: z.number().int().min(1).max(100).default(4),
     force: z.boolean().default(false),

@@ -22,6 +22,7 @@ export function TrainScreen() {
   const [level, setLevel] = useState<number | undefined>(undefined);
   const [preset, setPreset] = useState<'fast' | 'full'>('fast');
   const [steps, setSteps] = useState(DEFAULT_STEPS);
+  const [input, setInput] = useState('auto');
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [loss, setLoss] = useState<[number, number][]>([]);
@@ -47,7 +48,7 @@ export function TrainScreen() {
     setError(null);
     setLoss([]);
     setMap([]);
-    const r = await api.invoke('jobs.start', { kind: 'train', params: { preset, steps, ...(level !== undefined ? { level } : {}) } });
+    const r = await api.invoke('jobs.start', { kind: 'train', params: { preset, steps, input, ...(level !== undefined ? { level } : {}) } });
     if (!r.ok) setError(r.error.message);
   };
   /** A cancelled, failed or interrupted run goes on from its last checkpoint with its own schedule. */
@@ -87,11 +88,19 @@ export function TrainScreen() {
           <label>
             Steps <input aria-label="steps" type="number" min={10} max={100000} value={steps} onChange={(e) => setSteps(Number(e.target.value))} />
           </label>
+          <label>
+            Input{' '}
+            <select aria-label="input size" value={input} onChange={(e) => setInput(e.target.value)}>
+              <option value="auto">auto — the frames' aspect ratio (512×288 for 16:9)</option>
+              <option value="320x320">320×320 — the pretrained size, fastest live</option>
+              <option value="640x352">640×352 — more detail, ~2× slower</option>
+            </select>
+          </label>
           <button type="button" className="primary" disabled={!!running} onClick={() => void start()}>
             Start
           </button>
         </div>
-        <p className="muted">Pretrained SSD MobileNetV2 FPNLite 320 from handtrackjs (trained on hands), installed with npm and loaded offline. Training uses the level's latest split; a split that leaks is refused.</p>
+        <p className="muted">Pretrained SSD MobileNetV2 FPNLite from handtrackjs (trained on hands), installed with npm and loaded offline; it runs at any input size, and keeping the frames' aspect ratio keeps hands their shape. Training uses the level's latest split; a split that leaks is refused.</p>
         {error && <p className="error" role="alert">{error}</p>}
         <div className="jobs">
           {trainJobs.map((j) => (

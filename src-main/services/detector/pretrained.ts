@@ -173,13 +173,13 @@ export interface OnnxFeatureExtractor {
   close(): Promise<void>;
 }
 
-/** Opens the converted backbone with onnxruntime-node (CPU, one thread: predictable latency). */
-export async function createOnnxFeatureExtractor(onnxPath: string, outputs: readonly string[] = BACKBONE_OUTPUTS, dims: InputDims = SQUARE_INPUT): Promise<OnnxFeatureExtractor> {
+/** Opens the converted backbone with onnxruntime-node (CPU; one thread by default: predictable latency). */
+export async function createOnnxFeatureExtractor(onnxPath: string, outputs: readonly string[] = BACKBONE_OUTPUTS, dims: InputDims = SQUARE_INPUT, threads = 1): Promise<OnnxFeatureExtractor> {
   // Loaded lazily: the native addon is only needed when a detector actually runs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
   const session: InferenceSession = await ort.InferenceSession.create(onnxPath, {
-    intraOpNumThreads: 1,
+    intraOpNumThreads: threads,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   });

@@ -19,7 +19,7 @@ import { labelMapItems, type LabelMapEntry } from '../dataset/label-maps';
 import { mulberry32, shuffled } from '../../../src-shared/random';
 import { assertNoLeaks, splitForExport } from '../dataset/split';
 import { splitExamples, type SplitExample } from '../dataset/split-examples';
-import { PRETRAINED, SQUARE_INPUT, type InputDims } from '../detector/pretrained';
+import { checkInputDims, PRETRAINED, type InputDims } from '../detector/pretrained';
 import type { JobContext, JobDefinition } from '../jobs/job-manager';
 import type { DetectionTargets } from '../detector/head/targets';
 import { augmentFrame, toModelInput, type NormBox } from './augment';
@@ -72,8 +72,6 @@ export interface HeadTuning {
   weightDecay: number;
   /** Dropout on the head's input rows during training (0 = none): a regulariser against learning one signer's look. */
   inputDropout: number;
-  /** Network input in pixels (height × width): 320×320, or a multiple of 32 each way such as 288×512. */
-  input: InputDims;
   /**
    * Helper threads per step (grad-worker.ts): each computes part of the batch's gradients. Default: one
    * on a machine with two or more cores (TensorFlow.js's wasm backend uses one thread in Node), else none.
@@ -94,8 +92,36 @@ export const DEFAULT_TUNING: Readonly<HeadTuning> = Object.freeze({
   loss: {},
   weightDecay: 0,
   inputDropout: 0,
-  input: SQUARE_INPUT,
 });
+
+/** Pixels of the automatic network input: 512×288, what the sample's 16:9 frames measured best at. */
+const AUTO_INPUT_PIXELS = 512 * 288;
+
+/**
+ * The network input for a run: `WxH` as given, or for 'auto' about AUTO_INPUT_PIXELS at the training
+ * frames' median aspect ratio, each side a multiple of 32 (the backbone's coarsest stride). Keeping the
+ * aspect ratio keeps hands their shape; stretching 16:9 video to 320×320 squashed them 2:1 and cost
+ * test AP50 0.60 → 0.72 at 400 steps on the sample.
+ */
+export function chooseInput(input: string, frames: readonly { width: number; height: number }[]): InputDims {
+  if (input !== 'auto') {
+    const m = /^(\d+)x(\d+)$/.exec(input);
+    if (!m) throw new KslError('INVALID', `input must be 'auto' or WxH such as 512x288 (got ${JSON.stringify(input)}).`);
+    const dims = { width: Number(m[1]), height: Number(m[2]) };
+    try {
+      checkInputDims(dims);
+    } catch (e) {
+      throw new KslError('INVALID', `input ${input}: ${(e as Error).message}.`);
+    }
+    return dims;
+  }
+  const ratios = frames.filter((f) => f.width > 0 && f.height > 0).map((f) => f.width / f.height).sort((a, b) => a - b);
+  const r = ratios.length ? ratios[ratios.length >> 1]! : 1;
+  const snap = (v: number) => Math.min(1024, Math.max(128, Math.round(v / 32) * 32));
+  const height = snap(Math.sqrt(AUTO_INPUT_PIXELS / r));
+  const width = snap(Math.sqrt(AUTO_INPUT_PIXELS * r));
+  return { width, height };
+}
 
 export interface RunConfig extends Omit<TrainParams, 'runId'> {
   runId: string;
@@ -506,7 +532,9 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
         strides: [...DEFAULT_ANCHORS.strides],
         baseSizes: [...DEFAULT_ANCHORS.baseSizes],
         aspectRatios: [...DEFAULT_ANCHORS.aspectRatios],
-        ...(tuning.input.height !== DEFAULT_ANCHORS.inputSize || tuning.input.width !== DEFAULT_ANCHORS.inputSize ? { inputHeight: tuning.input.height, inputWidth: tuning.input.width } : {}),
+        ...((dims) => (dims.height !== DEFAULT_ANCHORS.inputSize || dims.width !== DEFAULT_ANCHORS.inputSize ? { inputHeight: dims.height, inputWidth: dims.width } : {}))(
+          chooseInput(params.input, train),
+        ),
       },
       hidden: tuning.hidden,
       context: { ...tuning.context },
