@@ -105,8 +105,9 @@ export class FrameGrabber {
   private ctx: CanvasRenderingContext2D | null = null;
   private buffers: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
   private rgbx = new Uint8Array(0);
-  /** Whether VideoFrame.copyTo with RGBX output is used; off after its first failure. */
+  /** Whether VideoFrame.copyTo with RGBX output is used; off after three failures in a row. */
   private videoFrames: boolean;
+  private videoFrameFailures = 0;
 
   constructor(
     readonly encoding: FrameEncoding = 'binary',
@@ -124,11 +125,18 @@ export class FrameGrabber {
     if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || !video.videoWidth || !video.videoHeight) return null;
     const { width, height } = frameSize(video.videoWidth, video.videoHeight);
     if (this.videoFrames && width === video.videoWidth && height === video.videoHeight) {
-      return this.grabVideoFrame(video, width, height, keep).catch(() => {
-        // e.g. an engine without RGB output from copyTo: the canvas from now on
-        this.videoFrames = false;
-        return this.grabCanvas(video, width, height, keep);
-      });
+      return this.grabVideoFrame(video, width, height, keep).then(
+        (f) => {
+          this.videoFrameFailures = 0;
+          return f;
+        },
+        () => {
+          // This frame from the canvas. Three failures in a row (an engine without RGB output from
+          // copyTo, say) and the canvas from then on; one alone may be a camera changing its mode.
+          if (++this.videoFrameFailures >= 3) this.videoFrames = false;
+          return this.grabCanvas(video, width, height, keep);
+        },
+      );
     }
     return this.grabCanvas(video, width, height, keep);
   }
