@@ -67,7 +67,10 @@ describe('live.models, live.load and live.detect', () => {
     expect(performance.eventLoopUtilization(e0).active).toBeLessThan(0.5 * loadMs);
     expect(existsSync(path.join(projectDir, 'runs', runId, 'model.onnx'))).toBe(true);
     expect(existsSync(path.join(projectDir, 'runs', runId, 'label_map.pbtxt'))).toBe(true);
-    expect(info).toMatchObject({ id: `run:${runId}`, ready: true, format: 'ksl', input: { width: 320, height: 320, dtype: 'float32', layout: 'NHWC' } });
+    // The input is the run's own (the training preset decides it, and it need not be square).
+    expect(info).toMatchObject({ id: `run:${runId}`, ready: true, format: 'ksl', input: { dtype: 'float32', layout: 'NHWC' } });
+    expect(info.input!.width).toBeGreaterThanOrEqual(64);
+    expect(info.input!.height).toBeGreaterThanOrEqual(64);
     expect(info.classes).toEqual(run!.classes);
     expect(value(await api.invoke('live.models', {})).find((m) => m.id === `run:${runId}`)!.ready).toBe(true);
   }, 120_000);
@@ -89,12 +92,13 @@ describe('live.models, live.load and live.detect', () => {
     expect(all.timing.totalMs).toBeGreaterThan(0);
     expect(all.timing.inferenceMs).toBeGreaterThan(0);
 
-    // The same RGB frame stretched to 320×320 by ffmpeg's bilinear scale (the filter training and evaluation
-    // decode with) and run in this thread: the service's own resize must give the same detections.
+    // The same RGB frame stretched to the model's input by ffmpeg's bilinear scale (the filter training and
+    // evaluation decode with) and run in this thread: the service's own resize must give the same detections.
     const ref = await openDetector(path.join(projectDir, 'runs', runId, 'model.onnx'));
     try {
-      const scaled = execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${w}x${h}`, '-i', 'pipe:0', '-vf', 'scale=320:320:flags=bilinear', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { input: rgb });
-      const r = await ref.detect(new Uint8Array(scaled), 320, 320, { threshold: 0, maxDetections: 5 });
+      const { width: iw, height: ih } = ref.info.input;
+      const scaled = execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${w}x${h}`, '-i', 'pipe:0', '-vf', `scale=${iw}:${ih}:flags=bilinear`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { input: rgb });
+      const r = await ref.detect(new Uint8Array(scaled), iw, ih, { threshold: 0, maxDetections: 5 });
       // Near-equal scores may swap places; the best detection and the score curve must agree.
       const [a, b] = [r.detections[0]!, all.detections[0]!];
       expect(b.classId).toBe(a.classId);
