@@ -13,7 +13,7 @@ import { KslError } from '../../../src-shared/result';
 import { toModelInputInto } from './model-input';
 import { detectLayout, type ModelLayout, type TensorMeta } from './model-layout';
 import * as post from './postprocess';
-import { resizeRgb } from './resize-rgb';
+import { resizeRgb, type ResizeScratch } from './resize-rgb';
 
 export interface DetectorOptions {
   /** label_map.pbtxt; default: the one beside the model, if any. */
@@ -130,6 +130,7 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
   // One float input buffer reused frame after frame (a 320×320 frame is 1.2 MB: allocating it 30 times a
   // second feeds the garbage collector, whose pauses show in p95); a second concurrent call gets its own.
   let spare: Float32Array | null = null;
+  const resizeScratch: ResizeScratch = {};
   const tensorFor = (rgb: Uint8Array, w: number, h: number): { tensor: Tensor; buffer: Float32Array | null } => {
     if (layout.input.dtype === 'uint8') return { tensor: new ort.Tensor('uint8', rgb, [1, h, w, 3]), buffer: null };
     let buffer = spare && spare.length === rgb.length ? spare : new Float32Array(rgb.length);
@@ -151,7 +152,9 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
     if (fixed && (width !== layout.input.width || height !== layout.input.height)) {
       w = layout.input.width!;
       h = layout.input.height!;
-      pixels = resizeRgb(rgb, width, height, w, h);
+      // A float model copies the resized bytes into its input buffer before anything awaits, so the
+      // resize's buffers can be reused frame after frame; a uint8 model's tensor holds them while it runs.
+      pixels = resizeRgb(rgb, width, height, w, h, layout.input.dtype === 'float32' ? resizeScratch : undefined);
     }
     const feed = tensorFor(pixels, w, h);
     const t1 = now();

@@ -63,16 +63,28 @@ function taps(src: number, dst: number): Taps {
 }
 
 /**
- * Stretches an RGB picture (3 bytes per pixel, row-major) from sw×sh to dw×dh with swscale's bilinear
- * filter (see the file comment). Returns a new buffer; the input is left alone.
+ * Buffers a caller keeps from frame to frame (the live detector: 30 frames a second would otherwise
+ * allocate ~2 MB each for the garbage collector). Grown as needed; every element is overwritten.
  */
-export function resizeRgb(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Uint8Array {
+export interface ResizeScratch {
+  mid?: Float32Array;
+  out?: Uint8Array;
+}
+
+/**
+ * Stretches an RGB picture (3 bytes per pixel, row-major) from sw×sh to dw×dh with swscale's bilinear
+ * filter (see the file comment). Returns a new buffer, or `scratch.out` when given (then valid until the
+ * next call with the same scratch); the input is left alone.
+ */
+export function resizeRgb(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, scratch?: ResizeScratch): Uint8Array {
   if (src.length !== sw * sh * 3) throw new RangeError(`resizeRgb: ${src.length} bytes is not ${sw}×${sh}×3`);
   if (sw === dw && sh === dh) return src.slice();
   const tx = taps(sw, dw);
   const ty = taps(sh, dh);
   // Rows first (sh rows of dw pixels), in float, then columns into bytes.
-  const mid = new Float32Array(sh * dw * 3);
+  let mid = scratch?.mid;
+  if (!mid || mid.length !== sh * dw * 3) mid = new Float32Array(sh * dw * 3);
+  if (scratch) scratch.mid = mid;
   for (let y = 0; y < sh; y++) {
     const row = y * sw * 3;
     const out = y * dw * 3;
@@ -96,7 +108,9 @@ export function resizeRgb(src: Uint8Array, sw: number, sh: number, dw: number, d
       mid[o + 2] = b;
     }
   }
-  const dst = new Uint8Array(dw * dh * 3);
+  let dst = scratch?.out;
+  if (!dst || dst.length !== dw * dh * 3) dst = new Uint8Array(dw * dh * 3);
+  if (scratch) scratch.out = dst;
   const stride = dw * 3;
   const acc = new Float32Array(stride);
   for (let y = 0; y < dh; y++) {

@@ -44,6 +44,18 @@ describe('resizeRgb (swscale bilinear, stretched)', () => {
     }
   });
 
+  it('reuses the caller\'s buffers frame after frame, with the same bytes as fresh ones', () => {
+    const frame = (seed: number) => Uint8Array.from({ length: 64 * 48 * 3 }, (_, i) => (i * 73 + seed * 29) & 255);
+    const scratch = {};
+    const first = resizeRgb(frame(1), 64, 48, 40, 30, scratch);
+    expect(Buffer.from(first).equals(Buffer.from(resizeRgb(frame(1), 64, 48, 40, 30)))).toBe(true);
+    const second = resizeRgb(frame(2), 64, 48, 40, 30, scratch);
+    expect(second).toBe(first); // the same buffer, overwritten
+    expect(Buffer.from(second).equals(Buffer.from(resizeRgb(frame(2), 64, 48, 40, 30)))).toBe(true);
+    // another size: new buffers of the right length
+    expect(resizeRgb(frame(2), 64, 48, 20, 10, scratch)).toHaveLength(20 * 10 * 3);
+  });
+
   it('is the identity at the same size and refuses a wrong byte count', () => {
     const px = Uint8Array.from({ length: 4 * 3 * 3 }, (_, i) => i);
     expect(resizeRgb(px, 4, 3, 4, 3)).toEqual(px);
