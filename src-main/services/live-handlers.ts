@@ -27,7 +27,7 @@ interface Loaded {
 
 /**
  * onnxruntime intra-op threads for live models: `KSL_LIVE_THREADS` (1–8), else 1. See the README's Live
- * section for the measurement behind the default (`npm run bench:live`, part 3).
+ * section for the measurement behind the default (`npm run bench:live`, parts 2 and 4).
  */
 export function liveThreads(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.KSL_LIVE_THREADS);

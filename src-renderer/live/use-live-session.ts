@@ -4,7 +4,7 @@
  * any of this logic itself.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { LiveDetection, LiveModelInfo } from '../../src-shared/api-live';
+import type { LiveModelInfo } from '../../src-shared/api-live';
 import { Interpreter, type SaidWord } from '../../src-shared/interpreter';
 import { useApi } from '../api/api-context';
 import { CameraConnection, listCameras, type CameraStatus } from './camera';
