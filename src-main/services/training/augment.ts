@@ -16,6 +16,12 @@ export interface AugmentOptions {
   crop: boolean;
   jitter: boolean;
   minScale?: number;
+  /**
+   * Largest crop side as a fraction of the source (default 1). Above 1 the crop is larger than the frame
+   * (zoom out: hands and signers come out smaller, as from farther away) and the outside repeats the
+   * frame's edge pixels.
+   */
+  maxScale?: number;
   /** Scales the colour jitter's ranges (default 1: brightness ±0.15, contrast and saturation ±0.2). */
   jitterStrength?: number;
 }
@@ -85,9 +91,12 @@ export function augmentFrame(src: Uint8Array, sw: number, sh: number, boxes: Nor
   let cw = sw;
   let ch = sh;
   if (opts.crop) {
-    const scale = (opts.minScale ?? 0.75) + rand() * (1 - (opts.minScale ?? 0.75));
+    const lo = opts.minScale ?? 0.75;
+    const hi = Math.max(lo, opts.maxScale ?? 1);
+    const scale = lo + rand() * (hi - lo);
     cw = sw * scale;
     ch = sh * scale;
+    // A crop larger than the frame (scale > 1) is placed so that the frame stays inside it.
     x0 = rand() * (sw - cw);
     y0 = rand() * (sh - ch);
   }

@@ -66,6 +66,8 @@ export interface HeadTuning {
   positionsPerSample: number;
   /** Augmented copies: crop scale range (fraction of the source side) and colour jitter. */
   minScale: number;
+  /** Largest crop side (fraction of the source); above 1 the copies zoom out (augment.ts). */
+  maxScale: number;
   jitter: boolean;
   jitterStrength: number;
   loss: Partial<LossOptions>;
@@ -87,6 +89,7 @@ export const DEFAULT_TUNING: Readonly<HeadTuning> = Object.freeze({
   hidden: 256,
   positionsPerSample: 320,
   minScale: 0.75,
+  maxScale: 1,
   jitter: true,
   jitterStrength: 1,
   loss: {},
@@ -312,6 +315,7 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
   const src = { width: Math.round(dims.width * AUG_SOURCE_SCALE), height: Math.round(dims.height * AUG_SOURCE_SCALE) };
   const augKey = {
     minScale: tuning.minScale,
+    ...(tuning.maxScale !== 1 ? { maxScale: tuning.maxScale } : {}),
     jitter: tuning.jitter,
     ...(tuning.jitterStrength !== 1 ? { jitterStrength: tuning.jitterStrength } : {}),
     features: set,
@@ -361,7 +365,13 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
         const ex = train[i]!;
         const boxes = normBoxes(ex);
         for (let c = 0; c < cfg.copies; c++) {
-          const aug = augmentFrame(rgb, src.width, src.height, boxes, dims, rand, { crop: c > 0, jitter: c > 0 && tuning.jitter, minScale: tuning.minScale, jitterStrength: tuning.jitterStrength });
+          const aug = augmentFrame(rgb, src.width, src.height, boxes, dims, rand, {
+            crop: c > 0,
+            jitter: c > 0 && tuning.jitter,
+            minScale: tuning.minScale,
+            maxScale: tuning.maxScale,
+            jitterStrength: tuning.jitterStrength,
+          });
           const slot = i * cfg.copies + c;
           trainBoxes[slot] = aug.boxes;
           await submit(toModelInput(aug.rgb), () => {
