@@ -51,7 +51,7 @@ export function registerTrainCommands(program: Command): void {
         printResult(opts, r, () => {
           const m = r.metrics;
           const lines = [
-            `run ${r.run} (${r.preset}, head on ${r.backend}, features on ${r.featureBackend}) in ${r.seconds.toFixed(0)} s, ${r.samplesPerSecond.toFixed(1)} samples/s`,
+            `run ${r.run} (${r.preset}, input ${r.input.width}×${r.input.height}, head on ${r.backend}, features on ${r.featureBackend}) in ${r.seconds.toFixed(0)} s, ${r.samplesPerSecond.toFixed(1)} samples/s`,
             `test AP ${m.AP!.toFixed(3)}  AP50 ${m.AP50!.toFixed(3)}  AP75 ${m.AP75!.toFixed(3)}  (best checkpoint: step ${r.bestStep})`,
           ];
           for (const w of r.perWord) lines.push(`  ${w.word}${w.label ? ` (${w.label})` : ''}: AP ${w.AP.toFixed(3)}  AP50 ${w.AP50.toFixed(3)}`);

@@ -171,6 +171,8 @@ export interface TrainResult {
   bestStep: number;
   splitId: number;
   runDir: string;
+  /** The network input the run trained at (pixels). */
+  input: InputDims;
 }
 
 function fingerprintOf(train: SplitExample[], test: SplitExample[]): string {
@@ -715,6 +717,7 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
       bestStep: best!.step,
       splitId: split.id,
       runDir: path.relative(project.dir, dir),
+      input: inputDims(cfg.anchors),
     };
     writeJson(path.join(dir, 'result.json'), { ...result, lastLoss: last });
     upsertRun(project, { id: runId, splitId: split.id, level: split.level, preset: cfg.preset, backend: result.backend, config: cfg, fingerprint, status: 'ok', metrics: { ...best!.stats, bestStep: best!.step, seconds }, finished: true });
