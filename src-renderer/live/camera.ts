@@ -13,6 +13,21 @@ export type CameraStatus =
 
 export const CAMERA_RETRY_MS = 3000;
 
+/**
+ * What to ask the camera for. A model trained at its frames' aspect ratio (a non-square input such as
+ * 512×288) should get frames of that shape: a 4:3 frame stretched to 16:9 widens every hand by a third.
+ * Square models (320×320, trained on stretched frames) keep the usual 640×480.
+ */
+export function cameraConstraints(modelInput?: { width: number; height: number }): MediaTrackConstraints {
+  if (!modelInput || modelInput.width === modelInput.height || !(modelInput.width > 0 && modelInput.height > 0)) {
+    return { width: { ideal: 640 }, height: { ideal: 480 } };
+  }
+  const aspect = modelInput.width / modelInput.height;
+  const width = aspect >= 1 ? 640 : Math.round(480 * aspect);
+  const height = aspect >= 1 ? Math.round(640 / aspect) : 480;
+  return { width: { ideal: width }, height: { ideal: height }, aspectRatio: { ideal: aspect } };
+}
+
 /** Cameras the browser knows; labels are empty until camera permission has been given once. */
 export async function listCameras(): Promise<MediaDeviceInfo[]> {
   if (!navigator.mediaDevices?.enumerateDevices) return [];
@@ -45,6 +60,7 @@ export class CameraConnection {
     private video: HTMLVideoElement,
     private deviceId: string | undefined,
     private onStatus: (s: CameraStatus) => void,
+    private constraints: MediaTrackConstraints = cameraConstraints(),
   ) {}
 
   start(): void {
@@ -81,7 +97,7 @@ export class CameraConnection {
     this.timer = null;
     this.attempt++;
     this.set({ state: 'opening', attempt: this.attempt });
-    const video: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 } };
+    const video: MediaTrackConstraints = { ...this.constraints };
     if (this.deviceId) video.deviceId = { exact: this.deviceId };
     navigator.mediaDevices
       .getUserMedia({ video, audio: false })

@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { LiveModelInfo } from '../../src-shared/api-live';
 import { Interpreter, type SaidWord } from '../../src-shared/interpreter';
 import { useApi } from '../api/api-context';
-import { CameraConnection, listCameras, type CameraStatus } from './camera';
+import { CameraConnection, cameraConstraints, listCameras, type CameraStatus } from './camera';
 import { DetectLoop, emptyStats, type LoopStats } from './detect-loop';
 import { drawDetections } from './draw-detections';
 import { FrameGrabber, type FrameEncoding } from './frame-grab';
@@ -139,14 +139,21 @@ export function useLiveSession(opts: LiveSessionOptions) {
     };
   }, [api, settings.modelId]);
 
-  // camera
+  // camera: asked for frames of the model's shape when the model keeps an aspect ratio (camera.ts)
+  const modelInput = model.state === 'ready' ? model.info.input : undefined;
+  const inputShape = modelInput?.width && modelInput.height ? ([modelInput.width, modelInput.height] as const) : null;
   useEffect(() => {
     const video = videoRef.current;
     if (!video) return;
-    const cam = new CameraConnection(video, settings.cameraId ?? undefined, (s) => {
-      setCameraStatus(s);
-      if (s.state === 'live') void listCameras().then(setCameras);
-    });
+    const cam = new CameraConnection(
+      video,
+      settings.cameraId ?? undefined,
+      (s) => {
+        setCameraStatus(s);
+        if (s.state === 'live') void listCameras().then(setCameras);
+      },
+      cameraConstraints(inputShape ? { width: inputShape[0], height: inputShape[1] } : undefined),
+    );
     cam.start();
     void listCameras().then(setCameras);
     const onChange = () => void listCameras().then(setCameras);
@@ -155,7 +162,7 @@ export function useLiveSession(opts: LiveSessionOptions) {
       navigator.mediaDevices?.removeEventListener('devicechange', onChange);
       cam.stop();
     };
-  }, [settings.cameraId]);
+  }, [settings.cameraId, inputShape?.[0], inputShape?.[1]]);
 
   // the detect loop runs while the camera is live; it reads the model and settings at each send
   const live = cameraStatus.state === 'live';

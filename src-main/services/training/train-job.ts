@@ -54,6 +54,15 @@ const AUG_SOURCE_SCALE = 1.25;
  * 588 s wall, features 105 s, load ~1.5 on 2 cores): runs differ by a few hundredths (not traced yet;
  * a likely cause is the frame order of a freshly prepared sample, which parallel extraction may change).
  * Hidden 512 at 160 positions (same step cost): 0.666/0.325 in 543 s.
+ *
+ * The input size (TrainParams.input) mattered more than any head setting. The sample's 640×360 frames
+ * stretched to 320×320 squash hands 2:1; at 400 steps, test AP50 / AP:
+ *  - 320×320 0.597/0.298 (confusion: 71% of hands get the right word at IoU 0.5) → 512×288 0.723/0.383
+ *    (87%) → 640×352 0.745/0.439 (but 2.2× the feature time and 3.6 GB peak with 3 copies).
+ *  - at 512×288: 160 positions per sample 0.644/0.363 (the sampled background matters); peak lr 0.02
+ *    0.500 AP50 at step 200 (against 0.663), 0.005 0.700/0.380: 0.01 stays.
+ *  - 512×288, 1200 steps: 0.769/0.416 on the test split but 0.930/0.672 on the training split (`ksl eval
+ *    --split train`): from there on the gap is generalisation to unseen signers, not fitting.
  */
 export interface HeadTuning {
   /** The head's input per position: FPN features, optionally with the pretrained detector's class logits. */
