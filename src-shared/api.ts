@@ -99,12 +99,16 @@ export const TrainParams = z
     /** Optimiser steps; the schedule (warm-up, cosine) follows this number. */
     steps: z.number().int().min(1).max(1_000_000).default(1200),
     batch: z.number().int().min(1).max(256).default(32),
-    /** Copies of each training frame: the original plus augmented ones (crop/scale, colour). */
-    copies: z.number().int().min(1).max(8).default(3),
+    /**
+     * Copies of each training frame: the original plus augmented ones (crop/scale, colour). Two keep the
+     * feature cache of the sample at 640×352 under 3 GB of memory.
+     */
+    copies: z.number().int().min(1).max(8).default(2),
     lr: z.number().positive().max(1).default(0.01),
     /**
-     * Network input: 'auto' (from the training frames' aspect ratio, about 147 000 pixels: 512x288 for
-     * 16:9 video, 448x320 for 4:3, 384x384 square) or 'WxH' in pixels, each a multiple of 32 (e.g. '320x320').
+     * Network input: 'auto' (the training frames' aspect ratio at about 225 000 pixels, never upscaled:
+     * 640x352 for 16:9 video, 544x416 for 4:3, 480x480 square) or 'WxH' in pixels, each a multiple of 32
+     * (e.g. '320x320', the pretrained size and the fastest live).
      */
     input: z
       .string()

@@ -106,14 +106,17 @@ export const DEFAULT_TUNING: Readonly<HeadTuning> = Object.freeze({
   inputDropout: 0,
 });
 
-/** Pixels of the automatic network input: 512×288, what the sample's 16:9 frames measured best at. */
-const AUTO_INPUT_PIXELS = 512 * 288;
+/**
+ * Pixels of the automatic network input: 640×352, the sample's 640×360 frames at their own resolution,
+ * which measured best (see DEFAULT_TUNING's notes); smaller frames are not upscaled.
+ */
+const AUTO_INPUT_PIXELS = 640 * 352;
 
 /**
- * The network input for a run: `WxH` as given, or for 'auto' about AUTO_INPUT_PIXELS at the training
- * frames' median aspect ratio, each side a multiple of 32 (the backbone's coarsest stride). Keeping the
- * aspect ratio keeps hands their shape; stretching 16:9 video to 320×320 squashed them 2:1 and cost
- * test AP50 0.60 → 0.72 at 400 steps on the sample.
+ * The network input for a run: `WxH` as given, or for 'auto' about AUTO_INPUT_PIXELS (or the frames' own
+ * pixels when fewer) at the training frames' median aspect ratio, each side a multiple of 32 (the
+ * backbone's coarsest stride). Keeping the aspect ratio keeps hands their shape; stretching 16:9 video
+ * to 320×320 squashed them 2:1 and cost test AP50 0.60 → 0.72 at 400 steps on the sample.
  */
 export function chooseInput(input: string, frames: readonly { width: number; height: number }[]): InputDims {
   if (input !== 'auto') {
@@ -127,11 +130,13 @@ export function chooseInput(input: string, frames: readonly { width: number; hei
     }
     return dims;
   }
-  const ratios = frames.filter((f) => f.width > 0 && f.height > 0).map((f) => f.width / f.height).sort((a, b) => a - b);
-  const r = ratios.length ? ratios[ratios.length >> 1]! : 1;
+  const sized = frames.filter((f) => f.width > 0 && f.height > 0).sort((a, b) => a.width / a.height - b.width / b.height);
+  const median = sized[sized.length >> 1];
+  const r = median ? median.width / median.height : 1;
+  const pixels = Math.min(AUTO_INPUT_PIXELS, median ? median.width * median.height : AUTO_INPUT_PIXELS);
   const snap = (v: number) => Math.min(1024, Math.max(128, Math.round(v / 32) * 32));
-  const height = snap(Math.sqrt(AUTO_INPUT_PIXELS / r));
-  const width = snap(Math.sqrt(AUTO_INPUT_PIXELS * r));
+  const height = snap(Math.sqrt(pixels / r));
+  const width = snap(Math.sqrt(pixels * r));
   return { width, height };
 }
 

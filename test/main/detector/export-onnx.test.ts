@@ -25,17 +25,19 @@ describe('exporting a run as one ONNX detector', () => {
   }, 180_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  // The default head, and a head with the other input options: a dilated 3×3 neighbourhood (Pad +
-  // Slice + Concat in the graph) over FPN features followed by the pretrained detector's class logits.
+  // The default head at the automatic input (the sample's 640×360 frames → 640×352: 80×44 + 40×22 + 20×11
+  // positions), and a head with the other options at the square 320×320 input: a dilated 3×3
+  // neighbourhood (Pad + Slice + Concat in the graph) over FPN features followed by the pretrained
+  // detector's class logits.
   const heads = [
-    ['the default head', trainJob],
-    ['a context head on FPN features and pretrained scores', createTrainJob({ context: { radius: 1, dilation: 2 }, features: 'fpn+scores' })],
+    ['the default head (640×352 input)', trainJob, 'auto', [352, 640], 4620],
+    ['a context head on FPN features and pretrained scores (320×320 input)', createTrainJob({ context: { radius: 1, dilation: 2 }, features: 'fpn+scores' }), '320x320', [320, 320], 2100],
   ] as const;
-  it.each(heads)('%s matches the app pipeline to 1e-4, with the documented outputs and a label map', async (_name, job) => {
+  it.each(heads)('%s matches the app pipeline to 1e-4, with the documented outputs and a label map', async (_name, job, input, [IH, IW], positions) => {
     const p = openProject(projectDir);
     try {
       const m = new JobManager(p, { train: job }, { emit: () => {}, throttleMs: 0 });
-      const id = m.start('train', TrainParams.parse({ steps: 20, batch: 8, copies: 1, checkpoints: 1 }));
+      const id = m.start('train', TrainParams.parse({ steps: 20, batch: 8, copies: 1, checkpoints: 1, input }));
       const end = await m.wait(id);
       expect(end.outcome, end.error?.message).toBe('ok');
       const run = (end.result as TrainResult).run;
@@ -50,8 +52,9 @@ describe('exporting a run as one ONNX detector', () => {
       expect(r.parity.maxAbsBoxes).toBeLessThanOrEqual(1e-4);
       expect(r.parity.maxAbsScores).toBeLessThanOrEqual(1e-4);
 
-      const N = 2100 * 6;
-      expect(r.inputs.map((t) => [t.name, t.shape])).toEqual([['image', [1, 320, 320, 3]]]);
+      const N = positions * 6;
+      expect(r.inputs.map((t) => [t.name, t.shape])).toEqual([['image', [1, IH, IW, 3]]]);
+      expect(r.inputs[0]!.description).toContain(`stretched to ${IW}×${IH}`);
       expect(r.inputs[0]!.description).toMatch(/NHWC.*RGB.*\[-1,1\]/);
       expect(r.outputs.map((t) => [t.name, t.shape])).toEqual([
         ['scores', [1, N, C]],
@@ -67,7 +70,7 @@ describe('exporting a run as one ONNX detector', () => {
       try {
         expect(session.inputNames).toEqual(['image']);
         expect(session.outputNames).toEqual(['scores', 'boxes']);
-        const res = await session.run({ image: new ort.Tensor('float32', new Float32Array(320 * 320 * 3), [1, 320, 320, 3]) });
+        const res = await session.run({ image: new ort.Tensor('float32', new Float32Array(IH * IW * 3), [1, IH, IW, 3]) });
         expect(res.scores!.dims).toEqual([1, N, C]);
         expect(res.boxes!.dims).toEqual([1, N, 4]);
         const scores = res.scores!.data as Float32Array;
