@@ -89,8 +89,8 @@ async function main() {
     const ortCpu = cpuMs(process.cpuUsage(oc0), frames.length);
     await det.close();
 
-    const cfg = readJson<RunConfig>(path.join(runDir(p, run), 'run.json'))!;
-    const best = loadWeights(runDir(p, run), 'best')!;
+    const cfg = readJson<RunConfig>(path.join(runDir(p, square.run), 'run.json'))!;
+    const best = loadWeights(runDir(p, square.run), 'best')!;
     const tf = await import('@tensorflow/tfjs');
     const extractor = await createFeatureExtractor('wasm');
     const { createHead } = await import('../../src-main/services/detector/head/ssd-head');
