@@ -18,6 +18,26 @@ export function newRunId(level: number | undefined, now = new Date()): string {
   return `${stamp}-${level ? `level${level}` : 'all'}`;
 }
 
+/**
+ * A new run id whose folder this call created: `newRunId`, or with -2, -3, … when another run (another
+ * process, or a second job started in the same second) already has it. mkdir without `recursive` fails
+ * on an existing folder, so two callers never get the same id.
+ */
+export function claimNewRun(project: Project, level: number | undefined, now = new Date()): string {
+  const base = newRunId(level, now);
+  mkdirSync(path.join(project.dir, 'runs'), { recursive: true });
+  for (let n = 1; n < 1000; n++) {
+    const id = n === 1 ? base : `${base}-${n}`;
+    try {
+      mkdirSync(runDir(project, id));
+      return id;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  throw new Error(`run ids ${base}…-999 are all taken in ${path.join(project.dir, 'runs')}`);
+}
+
 function writeAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, data);

@@ -31,7 +31,7 @@ import { encodeHalf } from './half';
 import { createFeatureExtractor, featureChannels, featurePositions, type FeatureSet } from './features';
 import { contextChannels, contextRows, gatherContextHalf, neighbourTable, neighbours, NO_CONTEXT, type Neighbourhood } from './neighbourhood';
 import type { LossOptions } from '../detector/head/losses';
-import { appendMetrics, loadWeights, newRunId, readJson, runDir, saveWeights, upsertRun, writeJson } from './run-store';
+import { appendMetrics, claimNewRun, loadWeights, readJson, runDir, saveWeights, upsertRun, writeJson } from './run-store';
 
 /**
  * Augmentation source: frames are decoded at 1.25 × the network input (400×400 for 320×320), then
@@ -529,7 +529,7 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
     const t0 = Date.now();
     const project = ctx.project;
     // A job resumed by the job manager gets its original params: remember the run id it chose.
-    const runId = params.runId ?? (readJson<{ runId: string }>(path.join(project.dir, 'runs', `.job-${ctx.jobId}.json`))?.runId ?? newRunId(params.level));
+    const runId = params.runId ?? (readJson<{ runId: string }>(path.join(project.dir, 'runs', `.job-${ctx.jobId}.json`))?.runId ?? claimNewRun(project, params.level));
     const dir = runDir(project, runId);
     mkdirSync(dir, { recursive: true });
     writeJson(path.join(project.dir, 'runs', `.job-${ctx.jobId}.json`), { runId });
