@@ -22,7 +22,9 @@ export function cameraConstraints(modelInput?: { width: number; height: number }
   if (!modelInput || modelInput.width === modelInput.height || !(modelInput.width > 0 && modelInput.height > 0)) {
     return { width: { ideal: 640 }, height: { ideal: 480 } };
   }
-  const aspect = modelInput.width / modelInput.height;
+  // The nearest common camera shape: an input of 640×352 (sides are multiples of 32) is 16:9 footage.
+  const wanted = modelInput.width / modelInput.height;
+  const aspect = [16 / 9, 4 / 3, 9 / 16, 3 / 4].reduce((best, r) => (Math.abs(Math.log(r / wanted)) < Math.abs(Math.log(best / wanted)) ? r : best));
   const width = aspect >= 1 ? 640 : Math.round(480 * aspect);
   const height = aspect >= 1 ? Math.round(640 / aspect) : 480;
   return { width: { ideal: width }, height: { ideal: height }, aspectRatio: { ideal: aspect } };
@@ -70,6 +72,25 @@ export class CameraConnection {
     }
     navigator.mediaDevices.addEventListener('devicechange', this.onDeviceChange);
     this.open();
+  }
+
+  /**
+   * New constraints (the model changed shape): applied to the open track in place — no reopen, so the
+   * picture and the detect loop carry on — and used by every later (re)open. A camera that cannot
+   * change keeps its mode.
+   */
+  setConstraints(c: MediaTrackConstraints): void {
+    this.constraints = c;
+    const track = this.stream?.getVideoTracks()[0];
+    if (!track) return;
+    void track
+      .applyConstraints({ ...c, ...(this.deviceId ? { deviceId: { exact: this.deviceId } } : {}) })
+      .then(() => {
+        if (this.status.state !== 'live') return;
+        const s = track.getSettings();
+        if (s.width && s.height) this.set({ ...this.status, width: s.width, height: s.height });
+      })
+      .catch(() => undefined);
   }
 
   stop(): void {

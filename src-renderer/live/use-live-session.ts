@@ -141,7 +141,14 @@ export function useLiveSession(opts: LiveSessionOptions) {
 
   // camera: asked for frames of the model's shape when the model keeps an aspect ratio (camera.ts)
   const modelInput = model.state === 'ready' ? model.info.input : undefined;
-  const inputShape = modelInput?.width && modelInput.height ? ([modelInput.width, modelInput.height] as const) : null;
+  const inputW = modelInput?.width || 0;
+  const inputH = modelInput?.height || 0;
+  const constraintsRef = useRef(cameraConstraints());
+  const cameraRef = useRef<CameraConnection | null>(null);
+  useEffect(() => {
+    constraintsRef.current = cameraConstraints(inputW && inputH ? { width: inputW, height: inputH } : undefined);
+    cameraRef.current?.setConstraints(constraintsRef.current);
+  }, [inputW, inputH]);
   useEffect(() => {
     const video = videoRef.current;
     if (!video) return;
@@ -152,8 +159,9 @@ export function useLiveSession(opts: LiveSessionOptions) {
         setCameraStatus(s);
         if (s.state === 'live') void listCameras().then(setCameras);
       },
-      cameraConstraints(inputShape ? { width: inputShape[0], height: inputShape[1] } : undefined),
+      constraintsRef.current,
     );
+    cameraRef.current = cam;
     cam.start();
     void listCameras().then(setCameras);
     const onChange = () => void listCameras().then(setCameras);
@@ -161,8 +169,9 @@ export function useLiveSession(opts: LiveSessionOptions) {
     return () => {
       navigator.mediaDevices?.removeEventListener('devicechange', onChange);
       cam.stop();
+      if (cameraRef.current === cam) cameraRef.current = null;
     };
-  }, [settings.cameraId, inputShape?.[0], inputShape?.[1]]);
+  }, [settings.cameraId]);
 
   // the detect loop runs while the camera is live; it reads the model and settings at each send
   const live = cameraStatus.state === 'live';

@@ -3,9 +3,11 @@ import { cameraConstraints } from '../../../src-renderer/live/camera';
 
 describe('camera constraints', () => {
   it('ask for frames of a non-square model’s shape, so hands are not stretched on the way in', () => {
-    expect(cameraConstraints({ width: 512, height: 288 })).toEqual({ width: { ideal: 640 }, height: { ideal: 360 }, aspectRatio: { ideal: 512 / 288 } });
-    expect(cameraConstraints({ width: 448, height: 320 })).toEqual({ width: { ideal: 640 }, height: { ideal: 457 }, aspectRatio: { ideal: 1.4 } });
-    expect(cameraConstraints({ width: 288, height: 512 })).toEqual({ width: { ideal: 270 }, height: { ideal: 480 }, aspectRatio: { ideal: 288 / 512 } });
+    expect(cameraConstraints({ width: 512, height: 288 })).toEqual({ width: { ideal: 640 }, height: { ideal: 360 }, aspectRatio: { ideal: 16 / 9 } });
+    // 640×352 (multiples of 32) is 16:9 footage: ask for a mode cameras have
+    expect(cameraConstraints({ width: 640, height: 352 })).toEqual({ width: { ideal: 640 }, height: { ideal: 360 }, aspectRatio: { ideal: 16 / 9 } });
+    expect(cameraConstraints({ width: 544, height: 416 })).toEqual({ width: { ideal: 640 }, height: { ideal: 480 }, aspectRatio: { ideal: 4 / 3 } });
+    expect(cameraConstraints({ width: 352, height: 640 })).toEqual({ width: { ideal: 270 }, height: { ideal: 480 }, aspectRatio: { ideal: 9 / 16 } });
   });
   it('keep 640×480 for square models (trained on stretched frames) and before a model is loaded', () => {
     expect(cameraConstraints({ width: 320, height: 320 })).toEqual({ width: { ideal: 640 }, height: { ideal: 480 } });
