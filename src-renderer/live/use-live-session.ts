@@ -146,8 +146,11 @@ export function useLiveSession(opts: LiveSessionOptions) {
   const constraintsRef = useRef(cameraConstraints());
   const cameraRef = useRef<CameraConnection | null>(null);
   useEffect(() => {
-    constraintsRef.current = cameraConstraints(inputW && inputH ? { width: inputW, height: inputH } : undefined);
-    cameraRef.current?.setConstraints(constraintsRef.current);
+    const next = cameraConstraints(inputW && inputH ? { width: inputW, height: inputH } : undefined);
+    // the same shape as before (e.g. another square model): leave the camera alone
+    if (JSON.stringify(next) === JSON.stringify(constraintsRef.current)) return;
+    constraintsRef.current = next;
+    cameraRef.current?.setConstraints(next);
   }, [inputW, inputH]);
   useEffect(() => {
     const video = videoRef.current;

@@ -122,9 +122,12 @@ describe('live interpreter and kiosk with a fake camera', () => {
     work = mkdtempSync(path.join(os.tmpdir(), 'ksl-e2e-live-'));
     // 2 words × 3 signers × 2 s, frames at 5 fps, split by signer (2 train, 1 test)
     const project = buildSampleProject(work, { words: 2, signers: 3, seconds: 2, fps: 5 });
-    // 200 steps of 16: the classifier separates the two words on the training signers' videos
-    // (every frame of the 안녕하세요 clip below leads with it, mean score ≈ 0.75) in ~1–2 min here.
-    const train = ksl(['train', project, '--steps', '200', '--batch', '16', '--checkpoints', '1', '--json', '--quiet'], { timeout: 400_000 });
+    // 200 steps of 16 at 320×320: the classifier separates the two words on the training signers' videos
+    // (every frame of the 안녕하세요 clip below leads with it, mean score ≈ 0.75) in ~1–2 min here. At the
+    // default input (640×352 for these frames) the same 200 steps answered at ~7 fps here and once took
+    // 2.3 s to settle on the word: the timing checks below are for the interpreter and the page, so
+    // they use the fast input; the non-square model path is tested in live-handlers and export tests.
+    const train = ksl(['train', project, '--steps', '200', '--batch', '16', '--checkpoints', '1', '--input', '320x320', '--json', '--quiet'], { timeout: 400_000 });
     expect(train.code, train.stderr).toBe(0);
 
     // The camera: a training-side signer's 안녕하세요 clip (this test checks the live pipeline, not
