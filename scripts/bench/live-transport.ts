@@ -21,7 +21,7 @@
  * BENCH_PAGE_SECONDS (measured seconds per page load, default 12), BENCH_PAGE_ROUNDS (default 2),
  * BENCH_BROWSER=0 (skip parts 2 and 3), CHROMIUM_PATH (default /usr/bin/chromium).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +31,10 @@ import { encodeBinaryRequest } from '../../src-shared/wire';
 import { findFfmpeg } from '../../src-main/services/media/ffmpeg-path';
 import { prepareSampleProject } from '../../src-main/services/sample/sample-project';
 import type { TrainResult } from '../../src-main/services/training/train-job';
+import { serve as serveCli, type Served } from '../../test/helpers/browser';
+
+/** The real `ksl serve` (the built CLI) on a free port, with extra environment variables. */
+const serve = (dir: string, env: NodeJS.ProcessEnv = {}): Promise<Served> => serveCli(dir, [], env);
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 40);
 const STEPS = Number(process.env.BENCH_STEPS ?? 200);
@@ -40,45 +44,9 @@ const PAGE_ROUNDS = Number(process.env.BENCH_PAGE_ROUNDS ?? 2);
 const BROWSER = process.env.BENCH_BROWSER !== '0';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const [W, H] = [640, 480];
-const root = process.cwd(); // npm runs scripts in the repository root
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
-interface Served {
-  url: string;
-  port: number;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** The real `ksl serve` (the built CLI) on a free port. */
-function serve(dir: string, env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'ksl.cjs'), 'serve', dir, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
-        const info = JSON.parse(line) as { url: string; port: number };
-        resolve({
-          ...info,
-          child,
-          stop: () =>
-            new Promise((r) => {
-              if (child.exitCode !== null) return r();
-              child.once('close', () => r());
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    });
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
-    child.once('close', (code) => reject(new Error(`ksl serve exited (${code}): ${err}`)));
-  });
-}
 
 /** CPU time (user + system, ms) of a process so far, all its threads. */
 function cpuMsOf(pid: number): number {

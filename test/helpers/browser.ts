@@ -33,11 +33,12 @@ export interface Served {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts the real `ksl serve` (the built CLI) on a free port and waits until it listens. */
-export function serve(dir: string, extra: string[] = []): Promise<Served> {
+/** Starts the real `ksl serve` (the built CLI) on a free port and waits until it listens (`env` adds variables). */
+export function serve(dir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Served> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'ksl.cjs'), 'serve', dir, '--port', '0', '--json', ...extra], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
     });
     let out = '';
     let err = '';

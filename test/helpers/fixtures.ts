@@ -1,8 +1,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-/** The repository root (this file is test/helpers/fixtures.ts). */
-export const repoRoot = path.resolve(__dirname, '..', '..');
+/**
+ * The repository root: the nearest folder above this file with a package.json (this file is
+ * test/helpers/fixtures.ts; a benchmark bundled by scripts/run-ts.mjs runs from node_modules/.cache/).
+ */
+export const repoRoot = ((): string => {
+  for (let d = __dirname; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, 'package.json'))) return d;
+    if (path.dirname(d) === d) return path.resolve(__dirname, '..', '..');
+  }
+})();
 
 /** Public test material lives beside the checkout in ../shared/fixtures (see its README). */
 export const fixturesDir = path.resolve(repoRoot, '..', 'shared', 'fixtures');
