@@ -225,6 +225,8 @@ export interface ModelProtoInit {
   producerName?: string;
   producerVersion?: string;
   docString?: string;
+  /** ModelProto.metadata_props: free key/value strings a consumer reads without parsing the graph. */
+  metadataProps?: Readonly<Record<string, string>>;
 }
 
 export function encodeTensor(t: TensorProtoInit): Uint8Array {
@@ -322,7 +324,62 @@ export function encodeModel(m: ModelProtoInit): Uint8Array {
   opset.stringField(1, ''); // default (ai.onnx) domain
   opset.intField(2, m.opset ?? ONNX_OPSET);
   w.messageField(8, opset.finish()); // opset_import
+  for (const [key, value] of Object.entries(m.metadataProps ?? {})) {
+    // StringStringEntryProto { key = 1; value = 2 }
+    const entry = new ProtoWriter();
+    entry.stringField(1, key);
+    entry.stringField(2, value);
+    w.messageField(14, entry.finish()); // metadata_props
+  }
   return w.finish();
+}
+
+/**
+ * ModelProto.metadata_props of a serialised model (onnxruntime-node's JS API does not expose them). Only
+ * the top-level fields are walked: the graph (field 7, most of the bytes) is skipped by its length.
+ */
+export function readModelMetadata(bytes: Uint8Array): Record<string, string> {
+  const decoder = new TextDecoder();
+  const out: Record<string, string> = {};
+  const varint = (buf: Uint8Array, at: { i: number }): number => {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      if (at.i >= buf.length) throw new Error('ONNX metadata: truncated varint');
+      const b = buf[at.i++]!;
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 0x80;
+    }
+  };
+  const fields = (buf: Uint8Array, onLen: (field: number, data: Uint8Array) => void): void => {
+    const at = { i: 0 };
+    while (at.i < buf.length) {
+      const tag = varint(buf, at);
+      const field = Math.floor(tag / 8);
+      const wire = tag % 8;
+      if (wire === WIRE_VARINT) varint(buf, at);
+      else if (wire === WIRE_FIXED32) at.i += 4;
+      else if (wire === 1) at.i += 8; // fixed64
+      else if (wire === WIRE_LEN) {
+        const n = varint(buf, at);
+        if (at.i + n > buf.length) throw new Error('ONNX metadata: truncated field');
+        onLen(field, buf.subarray(at.i, at.i + n));
+        at.i += n;
+      } else throw new Error(`ONNX metadata: unsupported wire type ${wire}`);
+    }
+  };
+  fields(bytes, (field, data) => {
+    if (field !== 14) return;
+    let key = '';
+    let value = '';
+    fields(data, (f, d) => {
+      if (f === 1) key = decoder.decode(d);
+      else if (f === 2) value = decoder.decode(d);
+    });
+    out[key] = value;
+  });
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
