@@ -14,11 +14,27 @@
  * No NMS in the graph: the consumer thresholds the scores and runs its own NMS. A `label_map.pbtxt`
  * (TF OD API format) is written beside the model.
  *
+ * When the run has a second stage (training/crop-classifier.ts: crop-classifier.json + .bin in the run
+ * folder), a second graph is written beside OUT as `<OUT stem>.crop.onnx` (model.onnx → model.crop.onnx):
+ *
+ *   crop [1,S,S,3] float32, NHWC, RGB in [-1,1] (S = cropSize, 128): the square cropWindow around one
+ *   candidate hand, cut from the frame at the frame's own resolution and scaled to S×S
+ *     ──▶ the same pretrained backbone converted at S×S ──▶ 3 maps (strides 8/16/32), each AveragePool'ed to
+ *         pool×pool cells and flattened cell row, cell column, channel; concatenated map by map
+ *     ──▶ (x − mean) · invStd ──▶ MatMul+Add, Relu ──▶ MatMul+Add ──Softmax──▶ word_probs [1,C]
+ *                                                   ──▶ MatMul+Add ──▶ box_offsets [1,4] (decodeCropBox)
+ *
+ * cropSize, pad and pool are in the model's metadata_props (crop_size, crop_pad, crop_pool). A consumer
+ * without it still has a complete word detector in OUT, only a less accurate one. Exporting a run without
+ * a second stage removes a stale `<OUT stem>.crop.onnx` left at OUT by an earlier export.
+ *
  * Parity: the exported file is run in onnxruntime-node on a few real frames of the project, and the same
  * frames go through the app's own pipeline (backbone features from the ONNX feature extractor, the head in
- * TensorFlow.js, trainer.predict's decoding); the largest absolute differences are reported.
+ * TensorFlow.js, trainer.predict's decoding); the largest absolute differences are reported. The crop
+ * model's parity: crops around the ground-truth boxes of the same frames, through the ONNX backbone at S×S,
+ * poolCropFeatures and classifyCrop, against the exported file.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { anchorsPerPosition, featureMapShapes, generateAnchors, inputDims, numAnchors, numPositions } from '../../../src-shared/detector/anchors';
 import { DEFAULT_BOX_CODER_SCALES, MAX_LOG_SIZE_RATIO } from '../../../src-shared/detector/box-coder';
@@ -27,17 +43,19 @@ import { KslError } from '../../../src-shared/result';
 import type { Project } from '../catalog/project';
 import { labelMapItems } from '../dataset/label-maps';
 import { getSplit } from '../dataset/split';
-import { splitExamples } from '../dataset/split-examples';
+import { splitExamples, type SplitExample } from '../dataset/split-examples';
 import { toModelInput } from '../training/augment';
+import { classifyCrop, cropFeatureLength, cropRgb, cropWindow, loadCropClassifier, poolCropFeatures, type CropClassifierMeta, type CropClassifierWeights } from '../training/crop-classifier';
 import { decodeFramesRgb } from '../training/decode-frames';
 import { FEATURE_CHANNELS, createFeatureExtractor, featureChannels, featurePositions } from '../training/features';
 import { contextChannels, contextRows, neighbourTable, NO_CONTEXT } from '../training/neighbourhood';
 import { loadWeights, readJson, runDir } from '../training/run-store';
 import type { RunConfig } from '../training/train-job';
 import type { NamedWeight } from './head/ssd-head';
+import { CROP_INPUT, CROP_METADATA_KEYS, CROP_OUTPUTS, cropModelFile } from '../inference/detector';
 import { GraphBuilder, attr } from './onnx/onnx-proto';
 import { convertGraphModelInto } from './onnx/tfjs-to-onnx';
-import { BACKBONE_INPUT, BACKBONE_OUTPUTS, CONVERTER_REVISION, PRETRAINED, SCORE_OUTPUTS, loadPretrainedGraph } from './pretrained';
+import { BACKBONE_INPUT, BACKBONE_OUTPUTS, CONVERTER_REVISION, PRETRAINED, SCORE_OUTPUTS, checkInputDims, createOnnxFeatureExtractor, loadPretrainedGraph, pretrainedBackboneOnnx } from './pretrained';
 
 /** What the exported graph's input is, for an input of width × height (default 320×320). */
 export function exportInputDescription(width: number = PRETRAINED.inputSize, height: number = PRETRAINED.inputSize): string {
@@ -65,6 +83,19 @@ export interface ExportOnnxResult {
   outputs: OnnxTensorInfo[];
   /** Max |ONNX − app pipeline| over `frames` real frames (boxes clipped to [0,1] on both sides). */
   parity: { maxAbsBoxes: number; maxAbsScores: number; frames: number };
+  bytes: number;
+  /** The second stage written beside `out` (`<stem>.crop.onnx`), or null when the run has none. */
+  crop: ExportCropResult | null;
+}
+
+export interface ExportCropResult {
+  /** The written .crop.onnx file. */
+  out: string;
+  meta: CropClassifierMeta;
+  inputs: OnnxTensorInfo[];
+  outputs: OnnxTensorInfo[];
+  /** Max |ONNX − app pipeline| over `crops` crops around ground-truth boxes of the parity frames. */
+  parity: { maxAbsProbs: number; maxAbsBox: number; crops: number };
   bytes: number;
 }
 
@@ -211,6 +242,62 @@ export function buildDetectorOnnx(cfg: RunConfig, weights: readonly NamedWeight[
   };
 }
 
+/**
+ * The second stage as one graph: backbone at cropSize², average pooling per map in poolCropFeatures'
+ * order, standardisation and the MLP of classifyCrop.
+ */
+export function buildCropClassifierOnnx(w: CropClassifierWeights, meta: CropClassifierMeta, docString: string): BuiltModel {
+  const S = meta.cropSize;
+  const pool = meta.pool;
+  checkInputDims({ height: S, width: S });
+  const D = cropFeatureLength(pool, FEATURE_CHANNELS);
+  if (w.inputs !== D) throw new KslError('INVALID', `The crop classifier takes ${w.inputs} features, but ${S}×${S} crops pooled to ${pool}×${pool} give ${D}; retrain the run.`);
+  const C = w.classes;
+  const Hd = w.hidden;
+  const b = new GraphBuilder('ksl_crop_classifier');
+  const { modelJson, weightData } = loadPretrainedGraph();
+  // NCHW maps: AveragePool works on NCHW, and the converter emits that layout without an extra Transpose.
+  const conv = convertGraphModelInto(b, modelJson, weightData, {
+    input: { node: PRETRAINED.inputNode, shape: [1, S, S, 3], name: CROP_INPUT },
+    outputs: [...PRETRAINED.featureNodes],
+    outputNames: [...BACKBONE_OUTPUTS],
+    outputLayout: 'nchw',
+  });
+  b.outputs.length = 0;
+  const pooled = [0, 1, 2].map((i) => {
+    const name = conv.outputNames[i]!;
+    const [, ch, hh, ww] = conv.outputShapes[i]!;
+    if (ch !== FEATURE_CHANNELS || hh !== ww || hh! % pool !== 0) throw new KslError('INTERNAL', `crop feature map ${name} is [${conv.outputShapes[i]}], expected [1,${FEATURE_CHANNELS},n,n] with n a multiple of ${pool}`);
+    const cell = hh! / pool;
+    const avg = b.op('AveragePool', [name], { kernel_shape: attr.ints([cell, cell]), strides: attr.ints([cell, cell]) }, `${name}_pooled`);
+    // [1,128,pool,pool] → [1,pool,pool,128] → [1, pool²·128]: cell row, cell column, channel.
+    const nhwc = b.op('Transpose', [avg], { perm: attr.ints([0, 2, 3, 1]) }, `${name}_pooled_nhwc`);
+    return b.op('Reshape', [nhwc, b.addInt64(`${name}_pooled_shape`, [1, pool * pool * FEATURE_CHANNELS])], undefined, `${name}_pooled_flat`);
+  });
+  const features = b.op('Concat', pooled, { axis: attr.int(1) }, 'crop_features');
+  const z = b.op('Mul', [b.op('Sub', [features, b.addInitializer('feature_mean', w.mean, [1, D])], undefined, 'centred'), b.addInitializer('feature_inv_std', w.invStd, [1, D])], undefined, 'standardised');
+  const dense = (x: string, prefix: string, kern: Float32Array, bias: Float32Array, inDim: number, outDim: number): string => {
+    const mm = b.op('MatMul', [x, b.addInitializer(`${prefix}_kernel`, kern, [inDim, outDim])], undefined, `${prefix}_matmul`);
+    return b.op('Add', [mm, b.addInitializer(`${prefix}_bias`, bias, [outDim])], undefined, `${prefix}_linear`);
+  };
+  const hidden = b.op('Relu', [dense(z, 'crop_hidden', w.w1, w.b1, D, Hd)], undefined, 'crop_hidden');
+  b.reserve(CROP_OUTPUTS.probs);
+  b.reserve(CROP_OUTPUTS.box);
+  b.addNode('Softmax', [dense(hidden, 'crop_words', w.w2, w.b2, Hd, C)], [CROP_OUTPUTS.probs], { axis: attr.int(1) });
+  b.addNode('Identity', [dense(hidden, 'crop_box', w.wBox, w.bBox, Hd, 4)], [CROP_OUTPUTS.box]);
+  b.addOutput(CROP_OUTPUTS.probs, [1, C]);
+  b.addOutput(CROP_OUTPUTS.box, [1, 4]);
+  const metadataProps = { [CROP_METADATA_KEYS.cropSize]: String(S), [CROP_METADATA_KEYS.pad]: String(meta.pad), [CROP_METADATA_KEYS.pool]: String(pool) };
+  return {
+    bytes: b.toBytes({ docString, metadataProps }),
+    inputs: [{ name: CROP_INPUT, type: 'float32', shape: [1, S, S, 3], description: `float32 [1,${S},${S},3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1): a square of ${meta.pad} × the candidate box's longer side, centred on it, cut from the frame at its own resolution and scaled to ${S}×${S}` }],
+    outputs: [
+      { name: CROP_OUTPUTS.probs, type: 'float32', shape: [1, C], description: 'softmax word probabilities; index c is label map id c+1; detection score = hand score × probability' },
+      { name: CROP_OUTPUTS.box, type: 'float32', shape: [1, 4], description: 'refined box relative to the crop window: centre offsets (x, y) in crop sides, log width and height ratios (decodeCropBox)' },
+    ],
+  };
+}
+
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) throw new KslError('INTERNAL', `parity: ${a.length} values against ${b.length}`);
   let m = 0;
@@ -221,14 +308,19 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
-/** Runs `onnxFile` and the app's own pipeline on the same frames; max-abs differences of the outputs. */
-async function checkParity(project: Project, cfg: RunConfig, weights: NamedWeight[], onnxFile: string, frames: number, signal?: AbortSignal): Promise<ExportOnnxResult['parity']> {
-  if (frames <= 0) return { maxAbsBoxes: 0, maxAbsScores: 0, frames: 0 };
+/** The parity frames: the first `frames` test frames of the run's split (any frames if it has no test side). */
+function parityExamples(project: Project, cfg: RunConfig, frames: number): SplitExample[] {
+  if (frames <= 0) return [];
   const split = getSplit(project, cfg.splitId);
   const labelMap = labelMapItems(project, split.level);
   let examples = splitExamples(project, split.id, 'test', labelMap).examples;
   if (examples.length === 0) examples = splitExamples(project, split.id, 'all', labelMap).examples;
-  examples = examples.slice(0, frames);
+  return examples.slice(0, frames);
+}
+
+/** Runs `onnxFile` and the app's own pipeline on the same frames; max-abs differences of the outputs. */
+async function checkParity(project: Project, cfg: RunConfig, weights: NamedWeight[], onnxFile: string, frames: number, signal?: AbortSignal): Promise<ExportOnnxResult['parity']> {
+  const examples = parityExamples(project, cfg, frames);
   if (examples.length === 0) return { maxAbsBoxes: 0, maxAbsScores: 0, frames: 0 };
 
   const dims = inputDims(cfg.anchors);
@@ -291,6 +383,56 @@ async function checkParity(project: Project, cfg: RunConfig, weights: NamedWeigh
   return { maxAbsBoxes, maxAbsScores, frames: inputs.length };
 }
 
+/**
+ * The crop model against the app's second stage (ONNX backbone at S×S → poolCropFeatures → classifyCrop)
+ * on crops around the ground-truth boxes of the parity frames, each frame decoded at its own size.
+ */
+async function checkCropParity(project: Project, cfg: RunConfig, w: CropClassifierWeights, meta: CropClassifierMeta, onnxFile: string, frames: number, signal?: AbortSignal): Promise<ExportCropResult['parity']> {
+  const examples = parityExamples(project, cfg, frames);
+  const none = { maxAbsProbs: 0, maxAbsBox: 0, crops: 0 };
+  if (examples.length === 0) return none;
+  const S = meta.cropSize;
+  const dims = { height: S, width: S };
+  const crops: Float32Array[] = [];
+  const bySize = new Map<string, SplitExample[]>();
+  for (const e of examples) bySize.set(`${e.width}x${e.height}`, [...(bySize.get(`${e.width}x${e.height}`) ?? []), e]);
+  for (const group of bySize.values()) {
+    const { width: W, height: H } = group[0]!;
+    await decodeFramesRgb(
+      group.map((e) => path.join(project.dir, e.file)),
+      W,
+      H,
+      (i, rgb) => {
+        for (const box of group[i]!.boxes) crops.push(toModelInput(cropRgb(rgb, W, H, cropWindow(box, meta.pad), S)));
+      },
+      signal,
+    );
+  }
+  if (crops.length === 0) return none;
+  const extractor = await createOnnxFeatureExtractor(await pretrainedBackboneOnnx(path.join(project.dir, 'runs', '.cache'), false, dims), BACKBONE_OUTPUTS, dims);
+  const refs: ReturnType<typeof classifyCrop>[] = [];
+  try {
+    for (const x of crops) refs.push(classifyCrop(w, poolCropFeatures(await extractor.run(x), S, meta.pool, FEATURE_CHANNELS)));
+  } finally {
+    await extractor.close();
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(onnxFile, { intraOpNumThreads: 1, executionMode: 'sequential' });
+  let maxAbsProbs = 0;
+  let maxAbsBox = 0;
+  try {
+    for (const [i, x] of crops.entries()) {
+      const out = await session.run({ [CROP_INPUT]: new ort.Tensor('float32', x, [1, S, S, 3]) });
+      maxAbsProbs = Math.max(maxAbsProbs, maxAbsDiff(out[CROP_OUTPUTS.probs]!.data as Float32Array, refs[i]!.probs));
+      maxAbsBox = Math.max(maxAbsBox, maxAbsDiff(out[CROP_OUTPUTS.box]!.data as Float32Array, refs[i]!.box));
+    }
+  } finally {
+    await session.release();
+  }
+  return { maxAbsProbs, maxAbsBox, crops: crops.length };
+}
+
 /** Exports run `runId`'s best checkpoint as one ONNX detector at `outFile`, with label_map.pbtxt beside it. */
 export async function exportRunOnnx(project: Project, runId: string, outFile: string, options: ExportOnnxOptions = {}): Promise<ExportOnnxResult> {
   const dir = runDir(project, runId);
@@ -318,6 +460,33 @@ export async function exportRunOnnx(project: Project, runId: string, outFile: st
   const labelMap = path.join(path.dirname(out), 'label_map.pbtxt');
   writeFileSync(labelMap, writeLabelMap(cfg.classes.map((c) => (c.name !== c.text ? { id: c.id, name: c.name, displayName: c.text } : { id: c.id, name: c.name }))));
 
-  const parity = await checkParity(project, cfg, best.weights, out, options.parityFrames ?? 3, options.signal);
-  return { out, labelMap, run: runId, step: best.header.step, classes, inputs: model.inputs, outputs: model.outputs, parity, bytes: model.bytes.length };
+  const frames = options.parityFrames ?? 3;
+  const parity = await checkParity(project, cfg, best.weights, out, frames, options.signal);
+  const crop = await exportCropOnnx(project, cfg, runId, dir, out, classes, frames, options.signal);
+  return { out, labelMap, run: runId, step: best.header.step, classes, inputs: model.inputs, outputs: model.outputs, parity, bytes: model.bytes.length, crop };
+}
+
+/** The run's second stage as `<out stem>.crop.onnx`, or null (and no such file left at out) without one. */
+async function exportCropOnnx(project: Project, cfg: RunConfig, runId: string, dir: string, out: string, classes: ExportOnnxResult['classes'], frames: number, signal?: AbortSignal): Promise<ExportCropResult | null> {
+  const file = cropModelFile(out);
+  const saved = loadCropClassifier(dir);
+  if (!saved) {
+    // An earlier export of another run to the same place must not pair its crop model with this detector.
+    if (existsSync(file)) rmSync(file, { force: true });
+    return null;
+  }
+  const { weights, meta } = saved;
+  if (weights.classes !== classes.length) throw new KslError('INVALID', `Run ${runId}'s crop classifier (${path.join(dir, 'crop-classifier.json')}) has ${weights.classes} words, the detector ${classes.length}; retrain the run.`);
+  const docString = [
+    `KSL Studio second stage (crop classifier), run ${runId}: the word and a refined box of one candidate hand.`,
+    `Input "${CROP_INPUT}": float32 [1,${meta.cropSize},${meta.cropSize},3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1), a square of ${meta.pad} × the candidate box's longer side centred on it, cut from the frame at its own resolution, scaled to ${meta.cropSize}×${meta.cropSize}.`,
+    `Outputs: "${CROP_OUTPUTS.probs}" [1,${classes.length}] softmax (index c = label map id c+1: ${classes.map((c) => `${c.id}=${c.name}`).join(', ')}); "${CROP_OUTPUTS.box}" [1,4] (dx, dy in crop sides, log w, log h ratios to the crop side).`,
+    `Backbone: ${PRETRAINED.architecture}, from ${PRETRAINED.package} (${PRETRAINED.licence}); ${CONVERTER_REVISION}.`,
+  ].join(' ');
+  const model = buildCropClassifierOnnx(weights, meta, docString);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, model.bytes);
+  renameSync(tmp, file);
+  const parity = await checkCropParity(project, cfg, weights, meta, file, frames, signal);
+  return { out: file, meta: { cropSize: meta.cropSize, pad: meta.pad, pool: meta.pool }, inputs: model.inputs, outputs: model.outputs, parity, bytes: model.bytes.length };
 }

@@ -23,7 +23,7 @@ import { ffmpegReason } from '../media/ffmpeg-output';
 import { probeVideo } from '../media/probe';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { openDetector, type Detector, type DetectorInfo, type DetectorOptions } from './detector';
+import { openDetector, type Detector, type DetectorInfo, type DetectorOptions, type DetectTiming } from './detector';
 import { InferenceService } from './inference-service';
 
 export interface DetectMediaOptions extends DetectorOptions {
@@ -56,12 +56,17 @@ export interface DetectMediaResult {
   settings: LiveSettings;
   threads: number;
   graphOptimizationLevel: string;
+  /** The model's second stage (`<model stem>.crop.onnx`), or null. */
+  secondStage: DetectorInfo['secondStage'];
   frames: number;
   fps: number;
   seconds: number;
   latencyMs: { p50: number; p95: number; mean: number; max: number };
-  /** Medians of the parts: waiting for a decoded frame, worker preprocessing, inference, NMS. */
-  breakdownMs: { decodeWait: number; preprocess: number; inference: number; nms: number };
+  /**
+   * Medians of the parts: waiting for a decoded frame, worker preprocessing, inference, NMS, and the second
+   * stage (`crop`: candidates, crops, the crop model, its NMS; 0 without one).
+   */
+  breakdownMs: { decodeWait: number; preprocess: number; inference: number; nms: number; crop: number };
   /**
    * CPU time of this process (main thread + inference worker; ffmpeg not included) per frame: close to what
    * a frame costs on an idle core when the machine is busy with other work and wall times are not.
@@ -138,7 +143,7 @@ class FrameQueue {
 /** Where the model runs: the inference worker (default), or this thread (KSL_DETECT_IN_THREAD=1, for measuring the hop). */
 interface Runner {
   load(key: string, file: string, options: DetectorOptions): Promise<DetectorInfo>;
-  detect(key: string, rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>): Promise<{ detections: LiveDetection[]; timing: { preprocessMs: number; inferenceMs: number; nmsMs: number } }>;
+  detect(key: string, rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>): Promise<{ detections: LiveDetection[]; timing: DetectTiming }>;
   close(): Promise<void>;
 }
 
@@ -175,10 +180,11 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'ksl-detect-'));
   try {
     const info = await service.load('m', path.resolve(modelFile), { labelMap: o.labelMap, intraOpThreads: o.intraOpThreads, graphOptimizationLevel: o.graphOptimizationLevel });
-    // Fixed input: ffmpeg stretches to it (training's decode). Dynamic (tf2onnx): the source size.
+    // Fixed input: ffmpeg stretches to it (training's decode). Dynamic (tf2onnx), or a second stage (its
+    // crops are cut from the frame at its own resolution; the detector resizes for stage 1): the source size.
     let w = info.input.width;
     let h = info.input.height;
-    if (info.input.dynamic) {
+    if (info.input.dynamic || info.secondStage) {
       if (probe) [w, h] = [probe.width, probe.height];
       else {
         const first = await probeVideo(path.join(o.images!, images[0]!), o.signal);
@@ -216,6 +222,7 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
     const pre: number[] = [];
     const inf: number[] = [];
     const nms: number[] = [];
+    const crop: number[] = [];
     let ready = t0;
     try {
       for (;;) {
@@ -230,6 +237,7 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
         pre.push(r.timing.preprocessMs);
         inf.push(r.timing.inferenceMs);
         nms.push(r.timing.nmsMs);
+        crop.push(r.timing.cropMs);
         ready = done;
         detections.push(o.video ? { frame: i, t: fps ? Number((i / fps).toFixed(4)) : undefined, boxes: r.detections } : { frame: i, file: images[i], boxes: r.detections });
       }
@@ -254,12 +262,13 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
       settings,
       threads: info.threads,
       graphOptimizationLevel: info.graphOptimizationLevel,
+      secondStage: info.secondStage,
       frames: detections.length,
       fps: r2(detections.length / seconds),
       seconds: r2(seconds),
       latencyMs: { p50: r2(percentile(sorted, 50)), p95: r2(percentile(sorted, 95)), mean: r2(sorted.reduce((a, b) => a + b, 0) / sorted.length), max: r2(sorted[sorted.length - 1]!) },
       cpuMsPerFrame: r2((cpu.user + cpu.system) / 1000 / Math.max(1, detections.length)),
-      breakdownMs: { decodeWait: r2(med(waits)), preprocess: r2(med(pre)), inference: r2(med(inf)), nms: r2(med(nms)) },
+      breakdownMs: { decodeWait: r2(med(waits)), preprocess: r2(med(pre)), inference: r2(med(inf)), nms: r2(med(nms)), crop: r2(med(crop)) },
       detections,
     };
   } finally {

@@ -3,6 +3,12 @@
  * label map, and `detect(rgb)` = preprocessing identical to training → inference → threshold + class-wise
  * NMS + max. The inference worker (inference-worker.ts) holds these for the app; `ksl detect` and the
  * benchmark use one directly (they have no UI thread to keep free).
+ *
+ * Two stages: when `<model stem>.crop.onnx` (export-onnx.ts) lies beside one of our models, the detector's
+ * boxes only propose hands (class-agnostic NMS over 1 − Π(1 − p_k)); each candidate is cropped from the
+ * frame as given (its own resolution, not the model input), the crop model reads the word and refines the
+ * box, and the detection scores hand × P(word | crop). Without that file the detector's own class scores
+ * decide, as before.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +16,8 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { LIVE_DEFAULTS, type LiveDetection, type LiveModelFormat, type LiveSettings } from '../../../src-shared/api-live';
 import { parseLabelMap } from '../../../src-shared/formats/label-map';
 import { KslError } from '../../../src-shared/result';
+import { readModelMetadata } from '../detector/onnx/onnx-proto';
+import { CROP_META, cropRgb, cropWindow, decodeCropBox, handCandidates, type CropClassifierMeta } from '../training/crop-classifier';
 import { toModelInputInto } from './model-input';
 import { detectLayout, type ModelLayout, type TensorMeta } from './model-layout';
 import * as post from './postprocess';
@@ -31,12 +39,38 @@ export interface DetectorInfo {
   labelMap: string | null;
   threads: number;
   graphOptimizationLevel: string;
+  /** The second stage (`<model stem>.crop.onnx` beside the model), or null when the detector decides alone. */
+  secondStage: { file: string; cropSize: number; pad: number; pool: number } | null;
 }
 
 export interface DetectTiming {
   preprocessMs: number;
   inferenceMs: number;
   nmsMs: number;
+  /** The second stage: candidates, crops, crop model runs and the final NMS (0 without one). */
+  cropMs: number;
+}
+
+/** The second stage's graph input and outputs (export-onnx.ts writes them, the detector reads them). */
+export const CROP_INPUT = 'crop';
+export const CROP_OUTPUTS = { probs: 'word_probs', box: 'box_offsets' } as const;
+/** metadata_props keys of the crop model (values are decimal strings). */
+export const CROP_METADATA_KEYS = { cropSize: 'crop_size', pad: 'crop_pad', pool: 'crop_pool' } as const;
+
+/** The second stage's file beside a model: model.onnx → model.crop.onnx. */
+export function cropModelFile(modelFile: string): string {
+  return `${modelFile.replace(/\.onnx$/i, '')}.crop.onnx`;
+}
+
+/** cropSize / pad / pool from a crop model's metadata_props; CROP_META for any that is missing. */
+export function readCropMeta(bytes: Uint8Array): CropClassifierMeta {
+  const props = readModelMetadata(bytes);
+  const num = (key: string, fallback: number) => {
+    const v = props[key] !== undefined ? Number(props[key]) : NaN;
+    return Number.isFinite(v) && v > 0 ? v : fallback;
+  };
+  const k = CROP_METADATA_KEYS;
+  return { cropSize: num(k.cropSize, CROP_META.cropSize), pad: num(k.pad, CROP_META.pad), pool: num(k.pool, CROP_META.pool) };
 }
 
 export interface Detector {
@@ -78,18 +112,19 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
   const ort = loadOrt();
   const threads = Math.max(1, options.intraOpThreads ?? 1);
   const level = options.graphOptimizationLevel ?? 'all';
+  const sessionOptions: InferenceSession.SessionOptions = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: level,
+    // Idle pool threads sleep instead of spinning: on a 2-core machine shared with ffmpeg, the camera and
+    // the UI, a spinning thread steals the core the work needs (measured: 2 spinning threads ran at half
+    // the speed of 1 under load). https://onnxruntime.ai/docs/performance/tune-performance/threading.html
+    ...(threads > 1 ? { extra: { session: { intra_op: { allow_spinning: process.env.KSL_ORT_SPIN ?? '0' } } } } : {}),
+  };
   let session: InferenceSession;
   try {
-    session = await ort.InferenceSession.create(file, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: level,
-      // Idle pool threads sleep instead of spinning: on a 2-core machine shared with ffmpeg, the camera and
-      // the UI, a spinning thread steals the core the work needs (measured: 2 spinning threads ran at half
-      // the speed of 1 under load). https://onnxruntime.ai/docs/performance/tune-performance/threading.html
-      ...(threads > 1 ? { extra: { session: { intra_op: { allow_spinning: process.env.KSL_ORT_SPIN ?? '0' } } } } : {}),
-    });
+    session = await ort.InferenceSession.create(file, sessionOptions);
   } catch (e) {
     throw new KslError('INVALID', `${file} is not an ONNX model onnxruntime can load: ${(e as Error).message}`);
   }
@@ -100,6 +135,11 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
     await session.release();
     throw e;
   }
+
+  const second = layout.format === 'ksl' ? await openSecondStage(ort, cropModelFile(file), sessionOptions).catch(async (e: unknown) => {
+    await session.release();
+    throw e;
+  }) : null;
 
   const beside = path.join(path.dirname(file), 'label_map.pbtxt');
   const labelMap = options.labelMap ?? (existsSync(beside) ? beside : null);
@@ -124,6 +164,7 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
     labelMap,
     threads,
     graphOptimizationLevel: level,
+    secondStage: second ? { file: second.file, ...second.meta } : null,
   };
 
   const run = async (feed: Tensor) => session.run({ [layout.input.name]: feed });
@@ -177,6 +218,13 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
       if (classes.length > 0 && C > classes.length) {
         throw new KslError('INVALID', `${path.basename(file)} scores ${C} classes but its label map ${labelMap} names only ${classes.length}; use the label_map.pbtxt exported with the model.`);
       }
+      if (second) {
+        // The crops come from `rgb` as given (the frame's own resolution), not from the resized input.
+        const t3 = now();
+        detections = await second.detect(rgb, width, height, get(layout.outputs.boxes), scores, C, names, settings);
+        for (const o of Object.values(out)) (o as Tensor & { dispose?: () => void }).dispose?.();
+        return { detections, timing: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, nmsMs: 0, cropMs: now() - t3 } };
+      }
       detections = post.ksl(get(layout.outputs.boxes), scores, names, settings);
     } else {
       const count = layout.outputs.count ? Math.round(Number(get(layout.outputs.count)[0])) : undefined;
@@ -184,12 +232,82 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
     }
     for (const o of Object.values(out)) (o as Tensor & { dispose?: () => void }).dispose?.();
     const t3 = now();
-    return { detections, timing: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, nmsMs: t3 - t2 } };
+    return { detections, timing: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, nmsMs: t3 - t2, cropMs: 0 } };
   };
 
   return {
     info,
     detect,
-    close: () => session.release(),
+    close: async () => {
+      await session.release();
+      await second?.close();
+    },
   };
+}
+
+interface SecondStage {
+  file: string;
+  meta: CropClassifierMeta;
+  /** Stage-1 outputs (boxes N×4 normalised, scores N×C) → the final detections on `rgb` (width × height). */
+  detect(rgb: Uint8Array, width: number, height: number, boxes: Float32Array, scores: Float32Array, classes: number, names: ReadonlyMap<number, string>, settings: LiveSettings): Promise<LiveDetection[]>;
+  close(): Promise<void>;
+}
+
+/** The crop model beside a KSL detector, or null when there is none. */
+async function openSecondStage(ort: typeof import('onnxruntime-node'), file: string, options: InferenceSession.SessionOptions): Promise<SecondStage | null> {
+  if (!existsSync(file)) return null;
+  let meta: CropClassifierMeta;
+  let session: InferenceSession;
+  try {
+    meta = readCropMeta(readFileSync(file));
+    session = await ort.InferenceSession.create(file, options);
+  } catch (e) {
+    throw new KslError('INVALID', `${file} (the second stage beside the model) is not an ONNX model onnxruntime can load: ${(e as Error).message}. Export the run again, or remove the file to use the detector alone.`);
+  }
+  const missing = [CROP_INPUT].filter((n) => !session.inputNames.includes(n)).concat([CROP_OUTPUTS.probs, CROP_OUTPUTS.box].filter((n) => !session.outputNames.includes(n)));
+  if (missing.length > 0) {
+    await session.release();
+    throw new KslError('INVALID', `${file} (the second stage beside the model) lacks ${missing.join(', ')}; it has inputs ${session.inputNames.join(', ')} and outputs ${session.outputNames.join(', ')}. Export the run again, or remove the file to use the detector alone.`);
+  }
+  const S = meta.cropSize;
+  // The crop's float input, reused crop after crop (a concurrent call takes a fresh one).
+  let spare: Float32Array | null = null;
+  const detect: SecondStage['detect'] = async (rgb, width, height, boxes, scores, C, names, settings) => {
+    const candidates = handCandidates(boxes, scores, C, { iouThreshold: settings.iou, scoreThreshold: settings.threshold, maxDetections: settings.maxDetections });
+    const kept: { box: number[]; score: number; word: number }[] = [];
+    const input = spare ?? new Float32Array(S * S * 3);
+    spare = null;
+    try {
+      for (const c of candidates) {
+        const [ymin, xmin, ymax, xmax] = c.box;
+        const win = cropWindow({ x: xmin * width, y: ymin * height, w: (xmax - xmin) * width, h: (ymax - ymin) * height }, meta.pad);
+        toModelInputInto(cropRgb(rgb, width, height, win, S), input);
+        const out = await session.run({ [CROP_INPUT]: new ort.Tensor('float32', input, [1, S, S, 3]) });
+        const probs = out[CROP_OUTPUTS.probs]!.data as Float32Array;
+        const offsets = out[CROP_OUTPUTS.box]!.data as Float32Array;
+        if (probs.length !== C) throw new KslError('INVALID', `${path.basename(file)} gives ${probs.length} word probabilities, but the detector scores ${C} classes; export both from the same run.`);
+        let word = 0;
+        for (let k = 1; k < C; k++) if (probs[k]! > probs[word]!) word = k;
+        const score = c.score * probs[word]!;
+        if (score >= settings.threshold) {
+          const b = decodeCropBox(offsets, win);
+          const clip = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+          kept.push({ box: [clip(b.y / height), clip(b.x / width), clip((b.y + b.h) / height), clip((b.x + b.w) / width)], score, word });
+        }
+        for (const o of Object.values(out)) (o as Tensor & { dispose?: () => void }).dispose?.();
+      }
+    } finally {
+      spare = input;
+    }
+    if (kept.length === 0) return [];
+    // One row per kept crop, its score in its word's column only: post.ksl's class-wise NMS and max apply.
+    const rows = new Float32Array(kept.length * 4);
+    const matrix = new Float32Array(kept.length * C).fill(-1);
+    kept.forEach((k, i) => {
+      rows.set(k.box, 4 * i);
+      matrix[i * C + k.word] = k.score;
+    });
+    return post.ksl(rows, matrix, names, settings);
+  };
+  return { file, meta, detect, close: () => session.release() };
 }
