@@ -22,7 +22,8 @@
  *     ──▶ the same pretrained backbone converted at S×S ──▶ 3 maps (strides 8/16/32), each AveragePool'ed to
  *         pool×pool cells and flattened cell row, cell column, channel; concatenated map by map
  *     ──▶ (x − mean) · invStd ──▶ MatMul+Add, Relu ──▶ MatMul+Add ──Softmax──▶ word_probs [1,C]
- *                                                   ──▶ MatMul+Add ──▶ box_offsets [1,4] (decodeCropBox)
+ *                                                   ──▶ MatMul+Add ──▶ box_offsets [1,4] (relative to the
+ *                                                       crop window; decodeCropBox turns them into a box)
  *
  * cropSize, pad and pool are in the model's metadata_props (crop_size, crop_pad, crop_pool). A consumer
  * without it still has a complete word detector in OUT, only a less accurate one. Exporting a run without
@@ -293,7 +294,7 @@ export function buildCropClassifierOnnx(w: CropClassifierWeights, meta: CropClas
     inputs: [{ name: CROP_INPUT, type: 'float32', shape: [1, S, S, 3], description: `float32 [1,${S},${S},3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1): a square of ${meta.pad} × the candidate box's longer side, centred on it, cut from the frame at its own resolution and scaled to ${S}×${S}` }],
     outputs: [
       { name: CROP_OUTPUTS.probs, type: 'float32', shape: [1, C], description: 'softmax word probabilities; index c is label map id c+1; detection score = hand score × probability' },
-      { name: CROP_OUTPUTS.box, type: 'float32', shape: [1, 4], description: 'refined box relative to the crop window: centre offsets (x, y) in crop sides, log width and height ratios (decodeCropBox)' },
+      { name: CROP_OUTPUTS.box, type: 'float32', shape: [1, 4], description: 'refined box relative to the crop window: centre offsets (x, y) in crop sides and log width and height ratios to the side, each scaled as crop-classifier.ts decodeCropBox undoes' },
     ],
   };
 }
@@ -480,7 +481,7 @@ async function exportCropOnnx(project: Project, cfg: RunConfig, runId: string, d
   const docString = [
     `KSL Studio second stage (crop classifier), run ${runId}: the word and a refined box of one candidate hand.`,
     `Input "${CROP_INPUT}": float32 [1,${meta.cropSize},${meta.cropSize},3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1), a square of ${meta.pad} × the candidate box's longer side centred on it, cut from the frame at its own resolution, scaled to ${meta.cropSize}×${meta.cropSize}.`,
-    `Outputs: "${CROP_OUTPUTS.probs}" [1,${classes.length}] softmax (index c = label map id c+1: ${classes.map((c) => `${c.id}=${c.name}`).join(', ')}); "${CROP_OUTPUTS.box}" [1,4] (dx, dy in crop sides, log w, log h ratios to the crop side).`,
+    `Outputs: "${CROP_OUTPUTS.probs}" [1,${classes.length}] softmax (index c = label map id c+1: ${classes.map((c) => `${c.id}=${c.name}`).join(', ')}); "${CROP_OUTPUTS.box}" [1,4] the refined box relative to the crop window (centre offsets in crop sides, log size ratios to the side, scaled as KSL Studio's decodeCropBox undoes).`,
     `Backbone: ${PRETRAINED.architecture}, from ${PRETRAINED.package} (${PRETRAINED.licence}); ${CONVERTER_REVISION}.`,
   ].join(' ');
   const model = buildCropClassifierOnnx(weights, meta, docString);

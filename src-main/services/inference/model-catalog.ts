@@ -10,6 +10,8 @@ import type { LiveModelInfo } from '../../../src-shared/api-live';
 import { KslError } from '../../../src-shared/result';
 import type { Project } from '../catalog/project';
 import { exportInputDescription, exportRunOnnx } from '../detector/export-onnx';
+import { CROP_CLASSIFIER_FILE } from '../training/crop-classifier';
+import { cropModelFile } from './detector';
 import { resolveInProject } from '../fs/project-paths';
 import { readJson, runDir } from '../training/run-store';
 import { listRuns } from '../training/runs-query';
@@ -42,6 +44,15 @@ function bestCheckpoint(project: Project, runId: string): string | null {
   return existsSync(f) ? f : null;
 }
 
+/** The run's second-stage weights (crop-classifier.json), when it was trained with one. */
+function cropClassifier(project: Project, runId: string): string | null {
+  const f = path.join(runDir(project, runId), `${CROP_CLASSIFIER_FILE}.json`);
+  return existsSync(f) ? f : null;
+}
+
+/** Whether `file` exists and was written no earlier than every one of `sources`. */
+const newerThan = (file: string, ...sources: string[]): boolean => existsSync(file) && sources.every((s) => statSync(file).mtimeMs >= statSync(s).mtimeMs);
+
 /** Run models first (newest first), then models/ files (by path). */
 export function listModels(project: Project): LiveModelInfo[] {
   const out: LiveModelInfo[] = [];
@@ -57,7 +68,7 @@ export function listModels(project: Project): LiveModelInfo[] {
       id: `run:${r.id}`,
       name: `${r.level !== null ? `Level ${r.level}` : 'All words'} · ${r.id}${r.status !== 'ok' ? ` (${r.status})` : ''}`,
       source: 'run',
-      ready: existsSync(path.join(runDir(project, r.id), 'model.onnx')),
+      ready: existsSync(path.join(runDir(project, r.id), 'model.onnx')) && (!cropClassifier(project, r.id) || existsSync(cropModelFile(path.join(runDir(project, r.id), 'model.onnx')))),
       format: 'ksl',
       input: { width: IW, height: IH, dtype: 'float32', layout: 'NHWC', scaling: exportInputDescription(IW, IH) },
       classes: cfg.classes.map((c) => ({ id: c.id, name: c.text.normalize('NFC') })),
@@ -119,7 +130,9 @@ const exporting = new Map<string, Promise<void>>();
 
 /**
  * A run's model.onnx, exported from the best checkpoint when missing or older than that checkpoint
- * (a resumed run may have found a better one). Concurrent callers share one export.
+ * (a resumed run may have found a better one); with model.crop.onnx beside it when the run has a second
+ * stage (exported again when missing or older than the checkpoint or crop-classifier.json). Concurrent
+ * callers share one export.
  */
 export async function ensureRunModel(
   project: Project,
@@ -129,7 +142,9 @@ export async function ensureRunModel(
   if (loc.source !== 'run') return { exported: false };
   const best = bestCheckpoint(project, loc.runId!);
   if (!best) throw new KslError('NOT_FOUND', `Run ${loc.runId} has no evaluated checkpoint yet; wait for its first evaluation.`);
-  const fresh = existsSync(loc.file) && existsSync(loc.labelMap!) && statSync(loc.file).mtimeMs >= statSync(best).mtimeMs;
+  // A run trained with a second stage also needs model.crop.onnx, as new as its crop-classifier.json.
+  const crop = cropClassifier(project, loc.runId!);
+  const fresh = newerThan(loc.file, best) && existsSync(loc.labelMap!) && (!crop || newerThan(cropModelFile(loc.file), best, crop));
   if (fresh) return { exported: false };
   let p = exporting.get(loc.file);
   if (!p) {

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ksl } from '../../helpers/cli';
 import { makeClip } from '../../helpers/video';
-import { KSL_BOX_0, tinyKslModel, tinyTf2OnnxModel } from '../inference/tiny-models';
+import { CROP_P_WORD2, CROP_TEST_META, expectedCropBox, tinyCropModel, tinyHandScores } from '../inference/tiny-crop-model';
+import { KSL_BOX_0, KSL_BOX_1, tinyKslModel, tinyTf2OnnxModel } from '../inference/tiny-models';
 
 const LABELS = "item { id: 1 name: 'hello' display_name: '안녕하세요' }\nitem { id: 2 name: '119' }\n";
 
@@ -28,6 +29,10 @@ describe('ksl detect', () => {
     tfModel = path.join(dir, 'tf', 'model.onnx');
     writeFileSync(kslModel, tinyKslModel());
     writeFileSync(path.join(dir, 'ksl', 'label_map.pbtxt'), LABELS);
+    mkdirSync(path.join(dir, 'two-stage'));
+    writeFileSync(path.join(dir, 'two-stage', 'model.onnx'), tinyKslModel());
+    writeFileSync(path.join(dir, 'two-stage', 'model.crop.onnx'), tinyCropModel());
+    writeFileSync(path.join(dir, 'two-stage', 'label_map.pbtxt'), LABELS);
     writeFileSync(tfModel, tinyTf2OnnxModel());
     writeFileSync(path.join(dir, 'tf', 'label_map.pbtxt'), LABELS);
     images = path.join(dir, 'images');
@@ -71,6 +76,24 @@ describe('ksl detect', () => {
     expect(strict.detections.map((d: { boxes: unknown[] }) => d.boxes.length)).toEqual([1, 0, 0]);
   });
 
+  it('runs a second stage beside the model on frames decoded at their own size, its time in the breakdown', () => {
+    const r = ksl(['detect', path.join(dir, 'two-stage', 'model.onnx'), '--images', images, '--threshold', '0.3', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json();
+    expect(out.secondStage).toMatchObject({ file: path.join(dir, 'two-stage', 'model.crop.onnx'), ...CROP_TEST_META });
+    expect(out.breakdownMs.crop).toBeGreaterThan(0);
+    const grey = out.detections[2];
+    expect(grey.file).toBe('c-grey.png');
+    // The crop model's word (2) for both hands, scored hand × P(word), best first.
+    const hands = tinyHandScores(128);
+    expect(grey.boxes.map((b: { classId: number }) => b.classId)).toEqual([2, 2]);
+    expect(grey.boxes[0].score).toBeCloseTo(hands[1] * CROP_P_WORD2, 4);
+    expect(grey.boxes[1].score).toBeCloseTo(hands[0] * CROP_P_WORD2, 4);
+    // Square crop windows in the 200×150 source frame (not the 320×320 model input) give these boxes.
+    expectedCropBox(KSL_BOX_1, 200, 150).forEach((v, i) => expect(grey.boxes[0].box[i]).toBeCloseTo(v, 4));
+    expectedCropBox(KSL_BOX_0, 200, 150).forEach((v, i) => expect(grey.boxes[1].box[i]).toBeCloseTo(v, 4));
+  });
+
   it('runs a video through ffmpeg, with per-frame times, and a tf2onnx model with its own label map', () => {
     const r = ksl(['detect', kslModel, '--video', clip, '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -79,7 +102,7 @@ describe('ksl detect', () => {
     expect(out.detections).toHaveLength(25);
     expect(out.detections[5]).toMatchObject({ frame: 5, t: 0.2 });
     expect(out.source).toMatchObject({ width: 640, height: 360, fps: 25 });
-    expect(Object.keys(out.breakdownMs).sort()).toEqual(['decodeWait', 'inference', 'nms', 'preprocess']);
+    expect(Object.keys(out.breakdownMs).sort()).toEqual(['crop', 'decodeWait', 'inference', 'nms', 'preprocess']);
 
     const labels = path.join(dir, 'other-labels.pbtxt');
     writeFileSync(labels, "item { id: 1 name: 'one' }\nitem { id: 2 name: '둘' }\n");

@@ -2,60 +2,24 @@
  * The second stage in the detector: with `<model stem>.crop.onnx` beside a KSL model, the detector's boxes
  * only propose hands, each is cropped from the frame at the frame's own size, and the crop model decides
  * the word (score = hand score × P(word)) and the box. The stage-1 model is tiny-models' tinyKslModel (two
- * anchors, two classes); the crop model is the real export graph (buildCropClassifierOnnx: the backbone at
- * 64×64 + the MLP) with weights whose biases make word 2 win whatever the crop, and a fixed box offset.
+ * anchors, two classes); the crop model (tiny-crop-model.ts) is the real export graph with weights whose
+ * biases make word 2 win whatever the crop, and a fixed box offset.
  * Without the file, the same model answers from its own class scores, as before.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCropClassifierOnnx } from '../../../src-main/services/detector/export-onnx';
 import { cropModelFile, openDetector, readCropMeta } from '../../../src-main/services/inference/detector';
 import { InferenceService } from '../../../src-main/services/inference/inference-service';
-import { cropFeatureLength, cropWindow, decodeCropBox, type CropClassifierMeta, type CropClassifierWeights } from '../../../src-main/services/training/crop-classifier';
+import { CROP_P_WORD2 as P_WORD2, CROP_TEST_META as META, expectedCropBox as expectedBox, tinyCropModel, tinyHandScores } from './tiny-crop-model';
 import { KSL_BOX_0, KSL_BOX_1, tinyKslModel } from './tiny-models';
 
 const LABEL_MAP = `item {\n  id: 1\n  name: 'hello'\n  display_name: '안녕하세요'\n}\nitem {\n  id: 2\n  name: 'thanks'\n  display_name: '감사합니다'\n}\n`;
 
-// Not the defaults (128, 1.3, 2): the detector must take them from the file's metadata.
-const META: CropClassifierMeta = { cropSize: 64, pad: 1.5, pool: 2 };
-const LOGITS = [0, 3];
-const P_WORD2 = Math.exp(3) / (1 + Math.exp(3));
-const OFFSETS = [0.1, -0.05, Math.log(0.5), Math.log(0.6)];
-
-/** w1 = 0: the hidden layer is relu(b1) whatever the crop, so the outputs are exactly b2 and bBox. */
-function biasedWeights(): CropClassifierWeights {
-  const inputs = cropFeatureLength(META.pool);
-  const hidden = 4;
-  return {
-    inputs,
-    hidden,
-    classes: 2,
-    mean: new Float32Array(inputs).fill(0.1),
-    invStd: new Float32Array(inputs).fill(2),
-    w1: new Float32Array(inputs * hidden),
-    b1: Float32Array.from([1, 0.5, -1, 2]),
-    w2: new Float32Array(hidden * 2),
-    b2: Float32Array.from(LOGITS),
-    wBox: new Float32Array(hidden * 4),
-    bBox: Float32Array.from(OFFSETS),
-  };
-}
-
 const grey = (w: number, h: number) => new Uint8Array(w * h * 3).fill(128);
-
-/** tinyKslModel's scores on a grey-128 frame: anchor 0 = (brightness, 0.05), anchor 1 = (0.1, 0.7). */
 const BRIGHTNESS = (128 / 127.5 - 1 + 1) / 2;
-const HAND = [1 - (1 - BRIGHTNESS) * (1 - 0.05), 1 - (1 - 0.1) * (1 - 0.7)];
-
-/** What the second stage should answer for stage-1 box `b` (normalised) on a W×H frame. */
-function expectedBox(b: readonly number[], W: number, H: number): number[] {
-  const win = cropWindow({ x: b[1]! * W, y: b[0]! * H, w: (b[3]! - b[1]!) * W, h: (b[2]! - b[0]!) * H }, META.pad);
-  const r = decodeCropBox(OFFSETS, win);
-  const clip = (v: number) => Math.min(1, Math.max(0, v));
-  return [clip(r.y / H), clip(r.x / W), clip((r.y + r.h) / H), clip((r.x + r.w) / W)];
-}
+const HAND = tinyHandScores(128);
 
 describe('a KSL model with a second stage beside it', () => {
   let dir: string;
@@ -65,7 +29,7 @@ describe('a KSL model with a second stage beside it', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'ksl-second-stage-'));
     model = path.join(dir, 'model.onnx');
     writeFileSync(model, tinyKslModel());
-    writeFileSync(cropModelFile(model), buildCropClassifierOnnx(biasedWeights(), META, 'test crop model').bytes);
+    writeFileSync(cropModelFile(model), tinyCropModel());
     writeFileSync(path.join(dir, 'label_map.pbtxt'), LABEL_MAP);
     // The same detector without a crop model, in the same folder (the label map is shared).
     alone = path.join(dir, 'alone.onnx');
