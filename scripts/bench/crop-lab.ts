@@ -5,6 +5,7 @@
  *
  *   node scripts/run-ts.mjs scripts/bench/crop-lab.ts RUN_ID '{"copies":3,"hidden":128,"steps":1500}'
  */
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { openProject } from '../../src-main/services/catalog/project';
 import { labelMapItems } from '../../src-main/services/dataset/label-maps';
@@ -66,7 +67,7 @@ async function main() {
     await decodeFramesRgb(train.map((e) => path.join(p.dir, e.file)), W, H, async (i, rgb) => {
       for (const b of train[i]!.boxes) {
         for (let c = 0; c < spec.copies; c++) {
-          const win = c === 0 ? cropWindow(b) : jitteredWindow(b, rand);
+          const win = c === 0 ? cropWindow(b) : jitteredWindow(b, rand, spec.shift ?? 0.12, spec.scale ?? 0.15);
           const crop = cropRgb(rgb, W, H, win);
           if (c > 0) jitterRgb(crop, rand);
           feats.push(poolCropFeatures(await cropNet.run(toModelInput(crop))));
@@ -134,9 +135,15 @@ async function main() {
     for (const c of cands[i]!) {
       if (c.box.w < 1 || c.box.h < 1) continue;
       const win: CropWindow = cropWindow(c.box);
-      const pred = classifyCrop(weights, poolCropFeatures(await cropNet.run(toModelInput(cropRgb(rgb, W, H, win)))));
+      let pred = classifyCrop(weights, poolCropFeatures(await cropNet.run(toModelInput(cropRgb(rgb, W, H, win)))));
+      let rb = decodeCropBox(pred.box, win);
+      for (let pass = 1; pass < (spec.passes ?? 1); pass++) {
+        const win2 = cropWindow(rb);
+        const p2 = classifyCrop(weights, poolCropFeatures(await cropNet.run(toModelInput(cropRgb(rgb, W, H, win2)))));
+        rb = decodeCropBox(p2.box, win2);
+        pred = { probs: spec.avg ? pred.probs.map((v, k) => (v + p2.probs[k]!) / 2) : p2.probs, box: p2.box };
+      }
       const order = Array.from(pred.probs.keys()).sort((a, b) => pred.probs[b]! - pred.probs[a]!).slice(0, spec.top);
-      const rb = decodeCropBox(pred.box, win);
       for (const k of order) {
         words.push({ image_id: c.frame, category_id: k + 1, bbox: [c.box.x, c.box.y, c.box.w, c.box.h], score: c.score * pred.probs[k]! });
         boxed.push({ image_id: c.frame, category_id: k + 1, bbox: [rb.x, rb.y, rb.w, rb.h], score: c.score * pred.probs[k]! });
@@ -151,8 +158,7 @@ async function main() {
     const r = evaluateCoco(gt, d).stats;
     return { AP50: +r.AP50!.toFixed(3), AP: +r.AP!.toFixed(3), AP75: +r.AP75!.toFixed(3) };
   };
-  console.log(
-    JSON.stringify({
+  const line = JSON.stringify({
       run: runId,
       spec,
       backend,
@@ -163,8 +169,9 @@ async function main() {
       words: m(words),
       wordsAndBoxes: m(boxed),
       topCandidateWordAcc: +(correctTop / test.filter((e) => e.boxes.length).length).toFixed(3),
-    }),
-  );
+    });
+  console.log(line);
+  appendFileSync(path.join(dir, 'crop-results.jsonl'), line + '\n');
   trainer.dispose();
   head.dispose();
   p.close();

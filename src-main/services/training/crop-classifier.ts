@@ -95,24 +95,30 @@ export function handScores(scores: ArrayLike<number>, classes: number): Float32A
 }
 
 /**
+ * Scales of the box targets (as the detector's box coder 10/10/5/5): they bring offsets of a few percent of
+ * the crop to the order of 1, where the smooth-L1 loss has a useful gradient.
+ */
+export const CROP_BOX_SCALES = [10, 10, 5, 5] as const;
+
+/**
  * Box regression target of a ground-truth box relative to a crop window: centre offsets in crop sides and
- * log size ratios.
+ * log size ratios, times CROP_BOX_SCALES.
  */
 export function encodeCropBox(gt: PixelBox, win: CropWindow): [number, number, number, number] {
   return [
-    (gt.x + gt.w / 2 - (win.x0 + win.side / 2)) / win.side,
-    (gt.y + gt.h / 2 - (win.y0 + win.side / 2)) / win.side,
-    Math.log(Math.max(1e-3, gt.w / win.side)),
-    Math.log(Math.max(1e-3, gt.h / win.side)),
+    ((gt.x + gt.w / 2 - (win.x0 + win.side / 2)) / win.side) * CROP_BOX_SCALES[0],
+    ((gt.y + gt.h / 2 - (win.y0 + win.side / 2)) / win.side) * CROP_BOX_SCALES[1],
+    Math.log(Math.max(1e-3, gt.w / win.side)) * CROP_BOX_SCALES[2],
+    Math.log(Math.max(1e-3, gt.h / win.side)) * CROP_BOX_SCALES[3],
   ];
 }
 
 export function decodeCropBox(t: ArrayLike<number>, win: CropWindow): PixelBox {
-  const cx = win.x0 + win.side / 2 + t[0]! * win.side;
-  const cy = win.y0 + win.side / 2 + t[1]! * win.side;
+  const cx = win.x0 + win.side / 2 + (t[0]! / CROP_BOX_SCALES[0]) * win.side;
+  const cy = win.y0 + win.side / 2 + (t[1]! / CROP_BOX_SCALES[1]) * win.side;
   // Clamped so that a wild regression cannot blow a box up beyond 4 crop sides.
-  const w = win.side * Math.exp(Math.min(Math.log(4), t[2]!));
-  const h = win.side * Math.exp(Math.min(Math.log(4), t[3]!));
+  const w = win.side * Math.exp(Math.min(Math.log(4), t[2]! / CROP_BOX_SCALES[2]));
+  const h = win.side * Math.exp(Math.min(Math.log(4), t[3]! / CROP_BOX_SCALES[3]));
   return { x: cx - w / 2, y: cy - h / 2, w, h };
 }
 
@@ -191,7 +197,7 @@ export interface CropTrainOptions {
   seed: number;
 }
 
-export const DEFAULT_CROP_TRAINING: Readonly<CropTrainOptions> = Object.freeze({ hidden: 128, steps: 1500, batch: 64, lr: 1e-3, boxWeight: 2, dropout: 0.3, l2: 1e-4, seed: 1 });
+export const DEFAULT_CROP_TRAINING: Readonly<CropTrainOptions> = Object.freeze({ hidden: 128, steps: 600, batch: 64, lr: 1e-3, boxWeight: 1, dropout: 0.3, l2: 1e-4, seed: 1 });
 
 /**
  * Trains the MLP on n crop feature vectors (n×inputs), their word indices (0-based) and box targets
@@ -257,7 +263,7 @@ export async function trainCropClassifier(
           const z = tf.dropout(xs.sub(meanT).mul(invT), o.dropout, undefined, seed);
           const h = tf.dropout(tf.relu(z.matMul(w1).add(b1)), o.dropout, undefined, seed + 1);
           const ce = tf.losses.softmaxCrossEntropy(ys, h.matMul(w2).add(b2));
-          const box = tf.losses.huberLoss(ts, h.matMul(wB).add(bB), undefined, 0.1);
+          const box = tf.losses.huberLoss(ts, h.matMul(wB).add(bB));
           const reg = tf.addN([w1.square().sum(), w2.square().sum()]).mul(o.l2);
           return ce.add(box.mul(o.boxWeight)).add(reg) as import('@tensorflow/tfjs').Scalar;
         }, true) as import('@tensorflow/tfjs').Scalar;

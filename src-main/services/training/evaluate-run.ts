@@ -1,7 +1,8 @@
 /**
  * `ksl eval`: the metrics of a run's best checkpoint, recomputed from scratch — test frames
  * decoded and passed through the backbone again, the saved head applied, detections scored by the
- * app's COCO evaluation. Training reports the same numbers from its cached features.
+ * app's COCO evaluation. Training reports the same numbers from its cached features. A run with a second
+ * stage (crop-classifier.ts) is scored as the two-stage model, the detector's own metrics beside.
  */
 import path from 'node:path';
 import { featureMapShapes, generateAnchors, inputDims } from '../../../src-shared/detector/anchors';
@@ -16,7 +17,8 @@ import { toModelInput } from './augment';
 import { createFeatureExtractor, featureChannels, featurePositions } from './features';
 import { contextChannels, NO_CONTEXT } from './neighbourhood';
 import { loadWeights, readJson, runDir } from './run-store';
-import { evaluate, selectBackend, type EvalResult, type RunConfig } from './train-job';
+import { evaluate, evaluateTwoStage, selectBackend, type EvalResult, type RunConfig } from './train-job';
+import { loadCropClassifier } from './crop-classifier';
 
 export interface EvalRunResult {
   run: string;
@@ -29,6 +31,8 @@ export interface EvalRunResult {
   /** Detections scoring ≥ 0.5 by what they hit (EvalResult.errors). */
   errors?: EvalResult['errors'];
   featureBackend: string;
+  /** For a two-stage run (detector + second stage, crop-classifier.ts): the detector's metrics alone. */
+  detector?: Record<string, number>;
 }
 
 export async function evaluateRun(project: Project, runId: string, side: 'test' | 'train' = 'test', signal?: AbortSignal): Promise<EvalRunResult> {
@@ -69,8 +73,22 @@ export async function evaluateRun(project: Project, runId: string, side: 'test' 
   try {
     const gt = cocoForSplit(project, { splitId: split.id, side }).coco;
     const cache = { train: new Uint16Array(0), test: pool, channels: K, positions, trainBoxes: [], nTrain: 0, nTest: examples.length, backend: extractor.backend };
-    const ev = await evaluate(tf, trainer, cache, examples, gt, labelMap, best.header.step, context, featureMapShapes(cfg.anchors));
-    return { run: runId, split: side, splitId: split.id, step: best.header.step, metrics: ev.stats, perWord: ev.perWord, confusion: ev.confusion, errors: ev.errors, featureBackend: extractor.backend };
+    const second = loadCropClassifier(dir);
+    const ev = second
+      ? await evaluateTwoStage(tf, trainer, cache, examples, gt, labelMap, best.header.step, context, featureMapShapes(cfg.anchors), second, project.dir, signal)
+      : await evaluate(tf, trainer, cache, examples, gt, labelMap, best.header.step, context, featureMapShapes(cfg.anchors));
+    return {
+      run: runId,
+      split: side,
+      splitId: split.id,
+      step: best.header.step,
+      metrics: ev.stats,
+      perWord: ev.perWord,
+      confusion: ev.confusion,
+      errors: ev.errors,
+      featureBackend: extractor.backend,
+      ...(ev.detector ? { detector: ev.detector } : {}),
+    };
   } finally {
     trainer.dispose();
     head.dispose();

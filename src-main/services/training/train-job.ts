@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { TrainParams } from '../../../src-shared/api';
 import { evaluateCoco, type CocoDt } from '../../../src-shared/coco/coco-eval';
 import { anchorsPerPosition, DEFAULT_ANCHORS, featureMapShapes, generateAnchors, inputDims, type AnchorConfig } from '../../../src-shared/detector/anchors';
-import { EVAL_NMS, nonMaxSuppression } from '../../../src-shared/detector/nms';
+import { EVAL_NMS, nonMaxSuppression, type Detection } from '../../../src-shared/detector/nms';
 import { KslError } from '../../../src-shared/result';
 import { cocoForSplit } from '../dataset/export-coco';
 import { labelMapItems, type LabelMapEntry } from '../dataset/label-maps';
@@ -31,6 +31,19 @@ import { encodeHalf } from './half';
 import { createFeatureExtractor, featureChannels, featurePositions, type FeatureSet } from './features';
 import { contextChannels, contextRows, gatherContextHalf, neighbourTable, neighbours, NO_CONTEXT, type Neighbourhood } from './neighbourhood';
 import type { LossOptions } from '../detector/head/losses';
+import {
+  CROP_META,
+  DEFAULT_CROP_TRAINING,
+  EVAL_CANDIDATES,
+  handCandidates,
+  loadCropClassifier,
+  saveCropClassifier,
+  trainCropClassifier,
+  type CandidateOptions,
+  type CropClassifierMeta,
+  type CropClassifierWeights,
+} from './crop-classifier';
+import { cropTrainingSet, openCropNet, readWords } from './second-stage';
 import { appendMetrics, claimNewRun, loadWeights, readJson, runDir, saveWeights, upsertRun, writeJson } from './run-store';
 
 /**
@@ -94,6 +107,12 @@ export interface HeadTuning {
   gradWorkers?: number;
   /** Where feature caches live; default the run's folder. Shared caches are keyed by data and augmentation. */
   featureCacheDir?: string;
+  /** Train the second stage (crop-classifier.ts): the word read again from a close-up of each hand. */
+  secondStage: boolean;
+  /** Crops per labelled hand for the second stage (one centred, the rest moved, scaled and colour-jittered). */
+  cropCopies: number;
+  /** Optimiser steps of the second stage's MLP, at most; a run trains it for half its own steps, at least 50. */
+  cropSteps: number;
 }
 
 export const DEFAULT_TUNING: Readonly<HeadTuning> = Object.freeze({
@@ -108,6 +127,9 @@ export const DEFAULT_TUNING: Readonly<HeadTuning> = Object.freeze({
   loss: {},
   weightDecay: 0,
   inputDropout: 0,
+  secondStage: true,
+  cropCopies: 3,
+  cropSteps: 600,
 });
 
 /**
@@ -174,6 +196,11 @@ export interface EvalResult {
    */
   errors?: { correct: number; wrongWord: number; duplicate: number; poorBox: number; background: number };
   pr50: { id: number; precision: number[] }[];
+  /**
+   * Present when these metrics are the two-stage model's (detector + second stage): the detector's own
+   * metrics at the same checkpoint, for comparison.
+   */
+  detector?: Record<string, number>;
 }
 
 export interface TrainResult {
@@ -191,6 +218,8 @@ export interface TrainResult {
   runDir: string;
   /** The network input the run trained at (pixels). */
   input: InputDims;
+  /** The second stage, when the run has one: its training crops and seconds, and the detector's metrics alone. */
+  secondStage?: { crops: number; seconds: number; detector: Record<string, number> };
 }
 
 function fingerprintOf(train: SplitExample[], test: SplitExample[]): string {
@@ -430,6 +459,38 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
   return { train: trainPool, test: testPool, channels: K, positions, trainBoxes, nTrain, nTest, backend: extractor.backend };
 }
 
+/**
+ * The detector (stage one) over the test features: per frame, the word detections after class-wise NMS
+ * and, for the second stage, the candidate hands (class-agnostic NMS over hand scores).
+ */
+export function stageOne(
+  tf: typeof import('@tensorflow/tfjs'),
+  trainer: import('../detector/head/train-step').Trainer,
+  cache: FeatureCache,
+  frames: number,
+  classes: number,
+  context: Neighbourhood = NO_CONTEXT,
+  levelShapes: readonly (readonly [number, number])[] = featureMapShapes(DEFAULT_ANCHORS),
+  candidates: Partial<CandidateOptions> | null = null,
+): { words: Detection[][]; hands: Detection[][] } {
+  const words: Detection[][] = [];
+  const hands: Detection[][] = [];
+  const table = neighbourTable(context, levelShapes);
+  // Context rows are neighbours × larger than the features: smaller batches keep memory flat.
+  const B = context.radius === 0 ? 16 : 4;
+  for (let s = 0; s < frames; s += B) {
+    const n = Math.min(B, frames - s);
+    const x = tf.tensor3d(contextRows(cache.test, s, n, context, table, cache.channels, cache.positions), [n, cache.positions, contextChannels(context, cache.channels)]);
+    const preds = trainer.predict(x);
+    x.dispose();
+    for (const p of preds) {
+      words.push(nonMaxSuppression(p.boxes, p.scores, EVAL_NMS));
+      if (candidates) hands.push(handCandidates(p.boxes, p.scores, classes, candidates));
+    }
+  }
+  return { words, hands };
+}
+
 /** Runs the head over the test features and scores the detections with the COCO evaluation. */
 export async function evaluate(
   tf: typeof import('@tensorflow/tfjs'),
@@ -442,72 +503,72 @@ export async function evaluate(
   context: Neighbourhood = NO_CONTEXT,
   levelShapes: readonly (readonly [number, number])[] = featureMapShapes(DEFAULT_ANCHORS),
 ): Promise<EvalResult> {
+  const { words } = stageOne(tf, trainer, cache, test.length, labelMap.length, context, levelShapes);
+  return scoreDetections(words, test, gt, labelMap, step);
+}
+
+/**
+ * Scores per-frame detections (normalised boxes, class index) against the split's ground truth: COCO
+ * metrics, per-word AP, confusion matrix, error breakdown and PR curves.
+ */
+export function scoreDetections(perFrame: readonly Detection[][], test: SplitExample[], gt: ReturnType<typeof cocoForSplit>['coco'], labelMap: LabelMapEntry[], step: number): EvalResult {
   const dets: CocoDt[] = [];
   const C = labelMap.length;
   const confusion = Array.from({ length: C }, () => new Array<number>(C + 1).fill(0));
   const errors = { correct: 0, wrongWord: 0, duplicate: 0, poorBox: 0, background: 0 };
-  const table = neighbourTable(context, levelShapes);
-  // Context rows are neighbours × larger than the features: smaller batches keep memory flat.
-  const B = context.radius === 0 ? 16 : 4;
-  for (let s = 0; s < test.length; s += B) {
-    const n = Math.min(B, test.length - s);
-    const x = tf.tensor3d(contextRows(cache.test, s, n, context, table, cache.channels, cache.positions), [n, cache.positions, contextChannels(context, cache.channels)]);
-    const preds = trainer.predict(x);
-    x.dispose();
-    for (let k = 0; k < n; k++) {
-      const ex = test[s + k]!;
-      const found = nonMaxSuppression(preds[k]!.boxes, preds[k]!.scores, EVAL_NMS);
-      for (const d of found) {
-        const [ymin, xmin, ymax, xmax] = d.box;
-        const x0 = Math.max(0, xmin) * ex.width;
-        const y0 = Math.max(0, ymin) * ex.height;
-        const x1 = Math.min(1, xmax) * ex.width;
-        const y1 = Math.min(1, ymax) * ex.height;
-        dets.push({ image_id: ex.frameId, category_id: d.cls + 1, bbox: [x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0)], score: d.score });
+  for (let k = 0; k < test.length; k++) {
+    const ex = test[k]!;
+    const found = perFrame[k]!;
+    for (const d of found) {
+      const [ymin, xmin, ymax, xmax] = d.box;
+      const x0 = Math.max(0, xmin) * ex.width;
+      const y0 = Math.max(0, ymin) * ex.height;
+      const x1 = Math.min(1, xmax) * ex.width;
+      const y1 = Math.min(1, ymax) * ex.height;
+      dets.push({ image_id: ex.frameId, category_id: d.cls + 1, bbox: [x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0)], score: d.score });
+    }
+    const iouWith = (d: (typeof found)[number], b: (typeof ex.boxes)[number]) => {
+      const [ymin, xmin, ymax, xmax] = d.box;
+      const ix = Math.max(0, Math.min(xmax * ex.width, b.x + b.w) - Math.max(xmin * ex.width, b.x));
+      const iy = Math.max(0, Math.min(ymax * ex.height, b.y + b.h) - Math.max(ymin * ex.height, b.y));
+      const inter = ix * iy;
+      const union = b.w * b.h + (xmax - xmin) * ex.width * (ymax - ymin) * ex.height - inter;
+      return union > 0 ? inter / union : 0;
+    };
+    const hit = new Set<number>();
+    for (const d of [...found].sort((p, q) => q.score - p.score)) {
+      if (d.score < 0.5) continue;
+      let bestIou = 0;
+      let bestBox = -1;
+      ex.boxes.forEach((b, j) => {
+        const v = iouWith(d, b);
+        if (v > bestIou) [bestIou, bestBox] = [v, j];
+      });
+      if (bestIou < 0.1) errors.background++;
+      else if (bestIou < 0.5) errors.poorBox++;
+      else if (hit.has(bestBox)) errors.duplicate++;
+      else {
+        hit.add(bestBox);
+        if (ex.boxes[bestBox]!.classId - 1 === d.cls) errors.correct++;
+        else errors.wrongWord++;
       }
-      const iouWith = (d: (typeof found)[number], b: (typeof ex.boxes)[number]) => {
+    }
+    // confusion: for each ground-truth box, the class of the best-scoring detection overlapping it
+    for (const b of ex.boxes) {
+      let best = -1;
+      let bestScore = 0;
+      for (const d of found) {
         const [ymin, xmin, ymax, xmax] = d.box;
         const ix = Math.max(0, Math.min(xmax * ex.width, b.x + b.w) - Math.max(xmin * ex.width, b.x));
         const iy = Math.max(0, Math.min(ymax * ex.height, b.y + b.h) - Math.max(ymin * ex.height, b.y));
         const inter = ix * iy;
         const union = b.w * b.h + (xmax - xmin) * ex.width * (ymax - ymin) * ex.height - inter;
-        return union > 0 ? inter / union : 0;
-      };
-      const hit = new Set<number>();
-      for (const d of [...found].sort((p, q) => q.score - p.score)) {
-        if (d.score < 0.5) continue;
-        let bestIou = 0;
-        let bestBox = -1;
-        ex.boxes.forEach((b, j) => {
-          const v = iouWith(d, b);
-          if (v > bestIou) [bestIou, bestBox] = [v, j];
-        });
-        if (bestIou < 0.1) errors.background++;
-        else if (bestIou < 0.5) errors.poorBox++;
-        else if (hit.has(bestBox)) errors.duplicate++;
-        else {
-          hit.add(bestBox);
-          if (ex.boxes[bestBox]!.classId - 1 === d.cls) errors.correct++;
-          else errors.wrongWord++;
+        if (union > 0 && inter / union >= 0.5 && d.score > bestScore && d.score >= 0.3) {
+          best = d.cls;
+          bestScore = d.score;
         }
       }
-      // confusion: for each ground-truth box, the class of the best-scoring detection overlapping it
-      for (const b of ex.boxes) {
-        let best = -1;
-        let bestScore = 0;
-        for (const d of found) {
-          const [ymin, xmin, ymax, xmax] = d.box;
-          const ix = Math.max(0, Math.min(xmax * ex.width, b.x + b.w) - Math.max(xmin * ex.width, b.x));
-          const iy = Math.max(0, Math.min(ymax * ex.height, b.y + b.h) - Math.max(ymin * ex.height, b.y));
-          const inter = ix * iy;
-          const union = b.w * b.h + (xmax - xmin) * ex.width * (ymax - ymin) * ex.height - inter;
-          if (union > 0 && inter / union >= 0.5 && d.score > bestScore && d.score >= 0.3) {
-            best = d.cls;
-            bestScore = d.score;
-          }
-        }
-        confusion[b.classId - 1]![best < 0 ? C : best]!++;
-      }
+      confusion[b.classId - 1]![best < 0 ? C : best]!++;
     }
   }
   const r = evaluateCoco(gt, dets);
@@ -520,6 +581,86 @@ export async function evaluate(
     errors,
     pr50: r.perCategory.map((c) => ({ id: c.id, precision: Array.from(c.pr50 ?? []) })),
   };
+}
+
+/** A run's trained second stage. */
+export interface SecondStage {
+  weights: CropClassifierWeights;
+  meta: CropClassifierMeta;
+}
+
+/**
+ * The run's second stage: loaded when an earlier attempt of the run trained it, otherwise trained now on
+ * close-ups of the training hands. Undefined (with a progress message) where onnxruntime-node cannot run
+ * the crop backbone: the run then keeps the detector's words.
+ */
+async function prepareSecondStage(
+  ctx: JobContext,
+  dir: string,
+  tf: typeof import('@tensorflow/tfjs'),
+  train: SplitExample[],
+  classes: number,
+  seed: number,
+  tuning: HeadTuning,
+  detectorSteps: number,
+): Promise<(SecondStage & { crops: number; seconds: number }) | undefined> {
+  const saved = loadCropClassifier(dir);
+  if (saved) return { ...saved, crops: Number(saved.extra.crops ?? 0), seconds: Number(saved.extra.seconds ?? 0) };
+  const t0 = Date.now();
+  let net: Awaited<ReturnType<typeof openCropNet>>;
+  try {
+    net = await openCropNet(path.join(ctx.project.dir, 'runs', '.cache'));
+  } catch (e) {
+    ctx.progress(0, 1, `No second stage: the crop backbone does not run here (${(e as Error).message})`);
+    return undefined;
+  }
+  let set: Awaited<ReturnType<typeof cropTrainingSet>>;
+  try {
+    set = await cropTrainingSet(net, ctx.project.dir, train, tuning.cropCopies, seed, (done, total) => ctx.progress(done, total, `Close-ups of the hands: ${done}/${total}`), ctx.signal);
+  } finally {
+    await net.close();
+  }
+  const steps = Math.min(tuning.cropSteps, Math.max(50, Math.round(detectorSteps / 2)));
+  const weights = await trainCropClassifier(tf, set.x, set.labels, set.boxTargets, classes, { ...DEFAULT_CROP_TRAINING, steps, seed }, async (step, loss) => {
+    if (ctx.signal.aborted) throw new KslError('CANCELLED', 'Cancelled while training the second stage; resume to start it again.');
+    ctx.progress(step + 1, steps, `Second stage (word from the close-up): step ${step + 1}/${steps} loss ${loss.toFixed(4)}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  saveCropClassifier(dir, weights, CROP_META, { crops: set.labels.length, copies: tuning.cropCopies, steps, seconds });
+  return { weights, meta: CROP_META, crops: set.labels.length, seconds };
+}
+
+/**
+ * The two-stage model's metrics: the detector's candidate hands (EVAL_CANDIDATES) read by the second stage
+ * (the two likeliest words each, scored hand × P(word), refined boxes), with the detector's own metrics
+ * beside them in `detector`.
+ */
+export async function evaluateTwoStage(
+  tf: typeof import('@tensorflow/tfjs'),
+  trainer: import('../detector/head/train-step').Trainer,
+  cache: FeatureCache,
+  test: SplitExample[],
+  gt: ReturnType<typeof cocoForSplit>['coco'],
+  labelMap: LabelMapEntry[],
+  step: number,
+  context: Neighbourhood,
+  levelShapes: readonly (readonly [number, number])[],
+  second: SecondStage,
+  projectDir: string,
+  signal?: AbortSignal,
+  candidates: Partial<CandidateOptions> = EVAL_CANDIDATES,
+): Promise<EvalResult> {
+  const { words, hands } = stageOne(tf, trainer, cache, test.length, labelMap.length, context, levelShapes, candidates);
+  const detector = scoreDetections(words, test, gt, labelMap, step).stats;
+  const net = await openCropNet(path.join(projectDir, 'runs', '.cache'), second.meta);
+  let read: Detection[][];
+  try {
+    read = await readWords(net, second.weights, projectDir, test, hands, 2, signal, second.meta);
+  } finally {
+    await net.close();
+  }
+  return { ...scoreDetections(read, test, gt, labelMap, step), detector };
 }
 
 /** The train job with head settings other than the defaults (experiments). */
@@ -585,6 +726,9 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
     upsertRun(project, { id: runId, splitId: split.id, level: split.level, preset: cfg.preset, backend, config: cfg, fingerprint, status: 'running' });
 
     const cache = await computeFeatures(ctx, dir, cfg, tuning, train, test);
+    const runTuning: HeadTuning = { ...DEFAULT_TUNING, ...cfg.tuning };
+    // Runs recorded before the second stage existed resume without one.
+    const second = cfg.tuning?.secondStage === true ? await prepareSecondStage(ctx, dir, tf, train, labelMap.length, cfg.seed, runTuning, cfg.steps) : undefined;
     const anchors = generateAnchors(cfg.anchors);
     const A = anchorsPerPosition(cfg.anchors);
     const targets = cache.trainBoxes.map((boxes) => buildTargets(boxes, anchors, { numClasses: labelMap.length }));
@@ -693,7 +837,9 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
           saveCheckpoint(step + 1);
           const ev = await evaluate(tf, trainer, cache, test, gt, labelMap, step + 1, context, levelShapes);
           appendMetrics(dir, { step: step + 1, loss: r.loss, cls: r.cls, box: r.box, lr: r.lr, ...ev.stats });
-          if (!best || ev.stats.AP! > best.stats.AP! || (ev.stats.AP === best.stats.AP && ev.stats.AP50! > best.stats.AP50!)) {
+          // Checkpoints compete on the detector's own metrics (a finished two-stage result keeps them in `detector`).
+          const bestDetector = best?.detector ?? best?.stats;
+          if (!best || !bestDetector || ev.stats.AP! > bestDetector.AP! || (ev.stats.AP === bestDetector.AP && ev.stats.AP50! > bestDetector.AP50!)) {
             best = ev;
             saveWeights(dir, 'best', step + 1, head.getWeights(), { stats: ev.stats });
             writeJson(path.join(dir, 'best-metrics.json'), ev);
@@ -712,6 +858,26 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
           });
           ctx.changed(['runs']);
         }
+      }
+      if (second && best) {
+        // The best checkpoint with the second stage: the metrics of the model that gets exported.
+        const saved = loadWeights(dir, 'best');
+        if (saved) head.setWeights(saved.weights);
+        ctx.progress(cfg.steps, cfg.steps, 'Second stage: reading the words of the test hands from close-ups…');
+        best = await evaluateTwoStage(tf, trainer, cache, test, gt, labelMap, best.step, context, levelShapes, second, project.dir, ctx.signal);
+        writeJson(path.join(dir, 'best-metrics.json'), best);
+        ctx.progress(cfg.steps, cfg.steps, `With the second stage: test AP ${best.stats.AP!.toFixed(3)}, AP50 ${best.stats.AP50!.toFixed(3)} (detector alone ${best.detector!.AP!.toFixed(3)}, ${best.detector!.AP50!.toFixed(3)})`, {
+          step: cfg.steps,
+          loss: last.loss,
+          clsLoss: last.cls,
+          boxLoss: last.box,
+          lr: last.lr,
+          samplesPerSecond: ((cfg.steps - startStep) * B) / Math.max(1e-3, (Date.now() - trainStart) / 1000),
+          AP: best.stats.AP!,
+          AP50: best.stats.AP50!,
+          bestAP: best.stats.AP!,
+          bestAP50: best.stats.AP50!,
+        });
       }
     } catch (e) {
       upsertRun(project, { id: runId, splitId: split.id, level: split.level, preset: cfg.preset, backend, config: cfg, fingerprint, status: ctx.signal.aborted ? 'cancelled' : 'failed', metrics: best?.stats });
@@ -736,6 +902,7 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
       splitId: split.id,
       runDir: path.relative(project.dir, dir),
       input: inputDims(cfg.anchors),
+      ...(second && best!.detector ? { secondStage: { crops: second.crops, seconds: second.seconds, detector: best!.detector } } : {}),
     };
     writeJson(path.join(dir, 'result.json'), { ...result, lastLoss: last });
     upsertRun(project, { id: runId, splitId: split.id, level: split.level, preset: cfg.preset, backend: result.backend, config: cfg, fingerprint, status: 'ok', metrics: { ...best!.stats, bestStep: best!.step, seconds }, finished: true });

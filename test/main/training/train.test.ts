@@ -55,6 +55,13 @@ describe('training the fast preset', () => {
     // `ksl eval` recomputes the same numbers from freshly decoded frames
     const again = await evaluateRun(p, r.run);
     for (const k of COCO_STAT_KEYS) expect(again.metrics[k], k).toBeCloseTo(r.metrics[k]!, 6);
+    // the second stage (close-ups of the hands) was trained and the metrics are the two-stage model's,
+    // with the detector's own beside them, in training and in `ksl eval` alike
+    expect(r.secondStage!.crops).toBeGreaterThan(0);
+    expect(existsSync(path.join(projectDir, r.runDir, 'crop-classifier.json'))).toBe(true);
+    expect(Object.keys(r.secondStage!.detector).sort()).toEqual([...COCO_STAT_KEYS].sort());
+    for (const k of COCO_STAT_KEYS) expect(again.detector![k], k).toBeCloseTo(r.secondStage!.detector[k]!, 6);
+    expect(events.some((e) => e.type === 'progress' && /Close-ups of the hands: \d+\/\d+/.test(e.message ?? ''))).toBe(true);
     p.close();
   }, 180_000);
 

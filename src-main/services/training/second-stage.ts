@@ -1,0 +1,152 @@
+/**
+ * The second stage (crop-classifier.ts) in training and evaluation: close-ups of the training hands at
+ * the frames' own resolution, and the words read from the candidates the detector finds in test frames.
+ */
+import path from 'node:path';
+import type { Detection } from '../../../src-shared/detector/nms';
+import { mulberry32 } from '../../../src-shared/random';
+import type { SplitExample } from '../dataset/split-examples';
+import { createOnnxFeatureExtractor, pretrainedBackboneOnnx, type OnnxFeatureExtractor } from '../detector/pretrained';
+import { jitterRgb, toModelInput } from './augment';
+import {
+  CROP_META,
+  classifyCrop,
+  cropFeatureLength,
+  cropRgb,
+  cropWindow,
+  decodeCropBox,
+  encodeCropBox,
+  jitteredWindow,
+  poolCropFeatures,
+  type CropClassifierMeta,
+  type CropClassifierWeights,
+} from './crop-classifier';
+import { decodeFramesRgb } from './decode-frames';
+
+/** The pretrained backbone at the crop size, on onnxruntime-node. */
+export async function openCropNet(cacheDir: string, meta: CropClassifierMeta = CROP_META): Promise<OnnxFeatureExtractor> {
+  const dims = { height: meta.cropSize, width: meta.cropSize };
+  return createOnnxFeatureExtractor(await pretrainedBackboneOnnx(cacheDir, false, dims), undefined, dims, 1);
+}
+
+/**
+ * Decodes every example's frame at its own size (frames of different videos may differ), calling
+ * `onFrame` in example order within each size group.
+ */
+export async function forEachNativeFrame(projectDir: string, examples: readonly SplitExample[], onFrame: (index: number, rgb: Uint8Array, width: number, height: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  const groups = new Map<string, number[]>();
+  examples.forEach((e, i) => {
+    const key = `${e.width}x${e.height}`;
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  });
+  for (const idx of groups.values()) {
+    const { width, height } = examples[idx[0]!]!;
+    await decodeFramesRgb(
+      idx.map((i) => path.join(projectDir, examples[i]!.file)),
+      width,
+      height,
+      (k, rgb) => onFrame(idx[k]!, rgb, width, height),
+      signal,
+    );
+  }
+}
+
+export interface CropTrainingSet {
+  /** n × cropFeatureLength() pooled features. */
+  x: Float32Array;
+  /** Word index per crop (class id − 1). */
+  labels: Int32Array;
+  /** n × 4 encodeCropBox targets. */
+  boxTargets: Float32Array;
+}
+
+/**
+ * Crops of every labelled hand in the training frames: one centred on the box, `copies − 1` with the
+ * window moved and scaled the way the detector misses (jitteredWindow) and colour jitter.
+ */
+export async function cropTrainingSet(
+  net: OnnxFeatureExtractor,
+  projectDir: string,
+  train: readonly SplitExample[],
+  copies: number,
+  seed: number,
+  progress: (done: number, total: number) => void,
+  signal?: AbortSignal,
+  meta: CropClassifierMeta = CROP_META,
+): Promise<CropTrainingSet> {
+  const withBoxes = train.filter((e) => e.boxes.length > 0);
+  const total = withBoxes.reduce((n, e) => n + e.boxes.length, 0) * copies;
+  const D = cropFeatureLength(meta.pool);
+  const x = new Float32Array(total * D);
+  const labels = new Int32Array(total);
+  const boxTargets = new Float32Array(total * 4);
+  const rand = mulberry32(seed ^ 0xc209);
+  let n = 0;
+  await forEachNativeFrame(
+    projectDir,
+    withBoxes,
+    async (i, rgb, width, height) => {
+      for (const b of withBoxes[i]!.boxes) {
+        for (let c = 0; c < copies; c++) {
+          const win = c === 0 ? cropWindow(b, meta.pad) : jitteredWindow(b, rand, undefined, undefined, meta.pad);
+          const crop = cropRgb(rgb, width, height, win, meta.cropSize);
+          if (c > 0) jitterRgb(crop, rand);
+          x.set(poolCropFeatures(await net.run(toModelInput(crop)), meta.cropSize, meta.pool), n * D);
+          labels[n] = b.classId - 1;
+          boxTargets.set(encodeCropBox(b, win), n * 4);
+          n++;
+        }
+      }
+      progress(n, total);
+    },
+    signal,
+  );
+  return { x, labels, boxTargets };
+}
+
+/**
+ * Reads the word of every candidate hand (normalised boxes, score = hand score) from a close-up of its
+ * test frame: each candidate becomes up to `top` detections (the likeliest words), scored hand × P(word),
+ * with the second stage's refined box.
+ */
+export async function readWords(
+  net: OnnxFeatureExtractor,
+  weights: CropClassifierWeights,
+  projectDir: string,
+  examples: readonly SplitExample[],
+  candidates: readonly Detection[][],
+  top: number,
+  signal?: AbortSignal,
+  meta: CropClassifierMeta = CROP_META,
+): Promise<Detection[][]> {
+  const out: Detection[][] = examples.map(() => []);
+  const todo = examples.map((_, i) => i).filter((i) => candidates[i]!.length > 0);
+  await forEachNativeFrame(
+    projectDir,
+    todo.map((i) => examples[i]!),
+    async (k, rgb, width, height) => {
+      const i = todo[k]!;
+      for (const c of candidates[i]!) {
+        const [ymin, xmin, ymax, xmax] = c.box;
+        const box = { x: xmin * width, y: ymin * height, w: (xmax - xmin) * width, h: (ymax - ymin) * height };
+        if (box.w < 1 || box.h < 1) continue;
+        const win = cropWindow(box, meta.pad);
+        const pred = classifyCrop(weights, poolCropFeatures(await net.run(toModelInput(cropRgb(rgb, width, height, win, meta.cropSize))), meta.cropSize, meta.pool));
+        const r = decodeCropBox(pred.box, win);
+        const refined: Detection['box'] = [
+          Math.max(0, r.y / height),
+          Math.max(0, r.x / width),
+          Math.min(1, (r.y + r.h) / height),
+          Math.min(1, (r.x + r.w) / width),
+        ];
+        const order = Array.from(pred.probs.keys()).sort((a, b) => pred.probs[b]! - pred.probs[a]! || a - b);
+        for (const cls of order.slice(0, top)) out[i]!.push({ box: refined, score: c.score * pred.probs[cls]!, cls, index: c.index });
+      }
+      out[i]!.sort((a, b) => b.score - a.score || a.cls - b.cls);
+    },
+    signal,
+  );
+  return out;
+}
