@@ -136,10 +136,16 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
     throw e;
   }
 
-  const second = layout.format === 'ksl' ? await openSecondStage(ort, cropModelFile(file), sessionOptions).catch(async (e: unknown) => {
-    await session.release();
-    throw e;
-  }) : null;
+  // The second stage reads our detector's outputs; a tf2onnx model's boxes are already final.
+  let second: SecondStage | null = null;
+  if (layout.format === 'ksl') {
+    try {
+      second = await openSecondStage(ort, cropModelFile(file), sessionOptions);
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
+  }
 
   const beside = path.join(path.dirname(file), 'label_map.pbtxt');
   const labelMap = options.labelMap ?? (existsSync(beside) ? beside : null);
@@ -256,10 +262,10 @@ interface SecondStage {
 /** The crop model beside a KSL detector, or null when there is none. */
 async function openSecondStage(ort: typeof import('onnxruntime-node'), file: string, options: InferenceSession.SessionOptions): Promise<SecondStage | null> {
   if (!existsSync(file)) return null;
-  let meta: CropClassifierMeta;
+  let cropMeta: CropClassifierMeta;
   let session: InferenceSession;
   try {
-    meta = readCropMeta(readFileSync(file));
+    cropMeta = readCropMeta(readFileSync(file));
     session = await ort.InferenceSession.create(file, options);
   } catch (e) {
     throw new KslError('INVALID', `${file} (the second stage beside the model) is not an ONNX model onnxruntime can load: ${(e as Error).message}. Export the run again, or remove the file to use the detector alone.`);
@@ -269,7 +275,12 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
     await session.release();
     throw new KslError('INVALID', `${file} (the second stage beside the model) lacks ${missing.join(', ')}; it has inputs ${session.inputNames.join(', ')} and outputs ${session.outputNames.join(', ')}. Export the run again, or remove the file to use the detector alone.`);
   }
-  const S = meta.cropSize;
+  const S = cropMeta.cropSize;
+  const shape = meta(session.inputMetadata, session.inputNames).find((m) => m.name === CROP_INPUT)?.shape;
+  if (shape && shape.length === 4 && typeof shape[1] === 'number' && (shape[1] !== S || shape[2] !== S)) {
+    await session.release();
+    throw new KslError('INVALID', `${file} (the second stage beside the model) takes [${shape.join(',')}] crops, but its metadata says ${S}×${S}; export the run again.`);
+  }
   // The crop's float input, reused crop after crop (a concurrent call takes a fresh one).
   let spare: Float32Array | null = null;
   const detect: SecondStage['detect'] = async (rgb, width, height, boxes, scores, C, names, settings) => {
@@ -280,7 +291,7 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
     try {
       for (const c of candidates) {
         const [ymin, xmin, ymax, xmax] = c.box;
-        const win = cropWindow({ x: xmin * width, y: ymin * height, w: (xmax - xmin) * width, h: (ymax - ymin) * height }, meta.pad);
+        const win = cropWindow({ x: xmin * width, y: ymin * height, w: (xmax - xmin) * width, h: (ymax - ymin) * height }, cropMeta.pad);
         toModelInputInto(cropRgb(rgb, width, height, win, S), input);
         const out = await session.run({ [CROP_INPUT]: new ort.Tensor('float32', input, [1, S, S, 3]) });
         const probs = out[CROP_OUTPUTS.probs]!.data as Float32Array;
@@ -309,5 +320,5 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
     });
     return post.ksl(rows, matrix, names, settings);
   };
-  return { file, meta, detect, close: () => session.release() };
+  return { file, meta: cropMeta, detect, close: () => session.release() };
 }

@@ -89,6 +89,15 @@ describe('a KSL model with a second stage beside it', () => {
     }
   });
 
+  it('refuses a file beside the model that is not a crop model, saying what to do', async () => {
+    const wrong = path.join(dir, 'wrong.onnx');
+    copyFileSync(model, wrong);
+    writeFileSync(cropModelFile(wrong), tinyKslModel());
+    await expect(openDetector(wrong)).rejects.toThrow(/wrong\.crop\.onnx \(the second stage beside the model\) lacks crop, word_probs, box_offsets.*remove the file to use the detector alone/);
+    writeFileSync(cropModelFile(wrong), 'not onnx');
+    await expect(openDetector(wrong)).rejects.toThrow(/is not an ONNX model onnxruntime can load/);
+  });
+
   it('runs in the inference worker too, the crop file found beside the model', async () => {
     const service = new InferenceService();
     try {
