@@ -46,7 +46,7 @@ import { labelMapItems } from '../dataset/label-maps';
 import { getSplit } from '../dataset/split';
 import { splitExamples, type SplitExample } from '../dataset/split-examples';
 import { toModelInput } from '../training/augment';
-import { classifyCrop, cropFeatureLength, cropRgb, cropWindow, loadCropClassifier, poolCropFeatures, type CropClassifierMeta, type CropClassifierWeights } from '../training/crop-classifier';
+import { CROP_BOX_SCALES, classifyCrop, cropFeatureLength, cropRgb, cropWindow, loadCropClassifier, poolCropFeatures, type CropClassifierMeta, type CropClassifierWeights } from '../training/crop-classifier';
 import { decodeFramesRgb } from '../training/decode-frames';
 import { FEATURE_CHANNELS, createFeatureExtractor, featureChannels, featurePositions } from '../training/features';
 import { contextChannels, contextRows, neighbourTable, NO_CONTEXT } from '../training/neighbourhood';
@@ -294,7 +294,7 @@ export function buildCropClassifierOnnx(w: CropClassifierWeights, meta: CropClas
     inputs: [{ name: CROP_INPUT, type: 'float32', shape: [1, S, S, 3], description: `float32 [1,${S},${S},3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1): a square of ${meta.pad} × the candidate box's longer side, centred on it, cut from the frame at its own resolution and scaled to ${S}×${S}` }],
     outputs: [
       { name: CROP_OUTPUTS.probs, type: 'float32', shape: [1, C], description: 'softmax word probabilities; index c is label map id c+1; detection score = hand score × probability' },
-      { name: CROP_OUTPUTS.box, type: 'float32', shape: [1, 4], description: 'refined box relative to the crop window: centre offsets (x, y) in crop sides and log width and height ratios to the side, each scaled as crop-classifier.ts decodeCropBox undoes' },
+      { name: CROP_OUTPUTS.box, type: 'float32', shape: [1, 4], description: `refined box relative to the crop window: centre offsets (x, y) in crop sides × ${CROP_BOX_SCALES[0]}, ${CROP_BOX_SCALES[1]} and log width and height ratios to the side × ${CROP_BOX_SCALES[2]}, ${CROP_BOX_SCALES[3]} (crop-classifier.ts decodeCropBox)` },
     ],
   };
 }
@@ -481,7 +481,7 @@ async function exportCropOnnx(project: Project, cfg: RunConfig, runId: string, d
   const docString = [
     `KSL Studio second stage (crop classifier), run ${runId}: the word and a refined box of one candidate hand.`,
     `Input "${CROP_INPUT}": float32 [1,${meta.cropSize},${meta.cropSize},3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1), a square of ${meta.pad} × the candidate box's longer side centred on it, cut from the frame at its own resolution, scaled to ${meta.cropSize}×${meta.cropSize}.`,
-    `Outputs: "${CROP_OUTPUTS.probs}" [1,${classes.length}] softmax (index c = label map id c+1: ${classes.map((c) => `${c.id}=${c.name}`).join(', ')}); "${CROP_OUTPUTS.box}" [1,4] the refined box relative to the crop window (centre offsets in crop sides, log size ratios to the side, scaled as KSL Studio's decodeCropBox undoes).`,
+    `Outputs: "${CROP_OUTPUTS.probs}" [1,${classes.length}] softmax (index c = label map id c+1: ${classes.map((c) => `${c.id}=${c.name}`).join(', ')}); "${CROP_OUTPUTS.box}" [1,4] the refined box relative to the crop window: [dx·${CROP_BOX_SCALES[0]}, dy·${CROP_BOX_SCALES[1]}, log(w/side)·${CROP_BOX_SCALES[2]}, log(h/side)·${CROP_BOX_SCALES[3]}], dx, dy the centre's offset from the window's centre in window sides.`,
     `Backbone: ${PRETRAINED.architecture}, from ${PRETRAINED.package} (${PRETRAINED.licence}); ${CONVERTER_REVISION}.`,
   ].join(' ');
   const model = buildCropClassifierOnnx(weights, meta, docString);

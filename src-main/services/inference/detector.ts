@@ -291,7 +291,10 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
     try {
       for (const c of candidates) {
         const [ymin, xmin, ymax, xmax] = c.box;
-        const win = cropWindow({ x: xmin * width, y: ymin * height, w: (xmax - xmin) * width, h: (ymax - ymin) * height }, cropMeta.pad);
+        const hand = { x: xmin * width, y: ymin * height, w: (xmax - xmin) * width, h: (ymax - ymin) * height };
+        // As evaluation does (second-stage.ts readWords): a box under a pixel is no hand to read.
+        if (hand.w < 1 || hand.h < 1) continue;
+        const win = cropWindow(hand, cropMeta.pad);
         toModelInputInto(cropRgb(rgb, width, height, win, S), input);
         const out = await session.run({ [CROP_INPUT]: new ort.Tensor('float32', input, [1, S, S, 3]) });
         const probs = out[CROP_OUTPUTS.probs]!.data as Float32Array;
