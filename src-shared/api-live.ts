@@ -55,7 +55,8 @@ export interface LiveDetectResult {
   width: number;
   height: number;
   /** Milliseconds spent on the Node side: decode+preprocess, inference, NMS, and all of it. */
-  timing: { preprocessMs: number; inferenceMs: number; nmsMs: number; totalMs: number };
+  /** cropMs: the second stage (close-ups of the hands), when the model has one. */
+  timing: { preprocessMs: number; inferenceMs: number; nmsMs: number; cropMs?: number; totalMs: number };
 }
 
 /** The notebook's settings; all adjustable. */

@@ -43,6 +43,10 @@ async function main() {
   const wall = (Date.now() - t1) / 1000;
   console.log(`fast preset, ${steps} steps: ${wall.toFixed(0)} s wall (features ${((featuresDone - t1) / 1000).toFixed(0)} s included), ${r.samplesPerSecond.toFixed(1)} samples/s (head on ${r.backend}, features on ${r.featureBackend}, input ${r.input.width}×${r.input.height})`);
   console.log(`test AP50 ${r.metrics.AP50!.toFixed(3)}  AP ${r.metrics.AP!.toFixed(3)}  (targets: AP50 ≥ 0.90, AP ≥ 0.60 within 600 s)`);
+  if (r.secondStage) {
+    const d = r.secondStage.detector;
+    console.log(`  two-stage model; the detector alone: AP50 ${d.AP50!.toFixed(3)}  AP ${d.AP!.toFixed(3)}; second stage trained on ${r.secondStage.crops} close-ups in ${r.secondStage.seconds.toFixed(0)} s`);
+  }
   console.log(`peak RSS ${(peak / 2 ** 30).toFixed(2)} GB (target < 4 GB)`);
   for (const w of r.perWord) console.log(`  ${w.word}: AP50 ${w.AP50.toFixed(3)}  AP ${w.AP.toFixed(3)}`);
   p.close();

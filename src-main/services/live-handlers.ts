@@ -106,7 +106,7 @@ export function createLiveHandlers(need: () => { project: Project; jobs: JobMana
         detections: r.detections,
         width,
         height,
-        timing: { preprocessMs: t2 - t1 + r.timing.preprocessMs, inferenceMs: r.timing.inferenceMs, nmsMs: r.timing.nmsMs, totalMs },
+        timing: { preprocessMs: t2 - t1 + r.timing.preprocessMs, inferenceMs: r.timing.inferenceMs, nmsMs: r.timing.nmsMs, ...(r.timing.cropMs !== undefined ? { cropMs: r.timing.cropMs } : {}), totalMs },
       };
     },
     'editor.propose': async ({ modelId, frameIds, settings }) => {
@@ -115,7 +115,8 @@ export function createLiveHandlers(need: () => { project: Project; jobs: JobMana
       const r = await proposeBoxes(
         project,
         {
-          input: l.info.input.dynamic ? null : { width: l.info.input.width, height: l.info.input.height },
+          // A second stage crops hands from the frame at its own size: no resizing to the model input first.
+          input: l.info.input.dynamic || l.info.secondStage ? null : { width: l.info.input.width, height: l.info.input.height },
           labelMap: l.info.labelMap,
           detect: (rgb, w, h, s) => inference.detect(l.key, rgb, w, h, s),
         },

@@ -26,6 +26,16 @@ export function registerExportOnnxCommand(exportCmd: Command): void {
             r.parity.frames > 0
               ? `parity with the app's pipeline on ${r.parity.frames} frames: max |Δ| boxes ${r.parity.maxAbsBoxes.toExponential(2)}, scores ${r.parity.maxAbsScores.toExponential(2)}`
               : 'parity: no frames to check',
+            ...(r.crop
+              ? [
+                  `second stage: wrote ${r.crop.out} (${(r.crop.bytes / 1e6).toFixed(1)} MB; crops of ${r.crop.meta.cropSize}×${r.crop.meta.cropSize}, side ${r.crop.meta.pad} × the hand's box)`,
+                  ...r.crop.inputs.map((t) => `  input  ${t.name} ${t.type} ${shape(t.shape)}: ${t.description}`),
+                  ...r.crop.outputs.map((t) => `  output ${t.name} ${t.type} ${shape(t.shape)}: ${t.description}`),
+                  r.crop.parity.crops > 0
+                    ? `  parity on ${r.crop.parity.crops} crops: max |Δ| words ${r.crop.parity.maxAbsProbs.toExponential(2)}, box ${r.crop.parity.maxAbsBox.toExponential(2)}`
+                    : '  parity: no crops to check',
+                ]
+              : []),
           ].join('\n');
         });
       } finally {

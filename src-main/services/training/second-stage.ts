@@ -3,7 +3,7 @@
  * the frames' own resolution, and the words read from the candidates the detector finds in test frames.
  */
 import path from 'node:path';
-import type { Detection } from '../../../src-shared/detector/nms';
+import { nonMaxSuppression, type Detection } from '../../../src-shared/detector/nms';
 import { mulberry32 } from '../../../src-shared/random';
 import type { SplitExample } from '../dataset/split-examples';
 import { createOnnxFeatureExtractor, pretrainedBackboneOnnx, type OnnxFeatureExtractor } from '../detector/pretrained';
@@ -22,6 +22,21 @@ import {
   type CropClassifierWeights,
 } from './crop-classifier';
 import { decodeFramesRgb } from './decode-frames';
+
+/** IoU above which two refined detections of one word are the same hand. */
+export const REFINED_NMS_IOU = 0.5;
+
+/** Class-wise NMS over a list of detections (best first, deterministic). */
+export function classwiseNms(dets: readonly Detection[], classes: number, iou: number): Detection[] {
+  if (dets.length === 0) return [];
+  const boxes = new Float32Array(dets.length * 4);
+  const scores = new Float32Array(dets.length * classes).fill(-1);
+  dets.forEach((d, j) => {
+    boxes.set(d.box, j * 4);
+    scores[j * classes + d.cls] = d.score;
+  });
+  return nonMaxSuppression(boxes, scores, { iouThreshold: iou, scoreThreshold: 0, maxDetections: dets.length }).map((d) => ({ ...d, index: dets[d.index]!.index }));
+}
 
 /** The pretrained backbone at the crop size, on onnxruntime-node. */
 export async function openCropNet(cacheDir: string, meta: CropClassifierMeta = CROP_META): Promise<OnnxFeatureExtractor> {
@@ -144,7 +159,8 @@ export async function readWords(
         const order = Array.from(pred.probs.keys()).sort((a, b) => pred.probs[b]! - pred.probs[a]! || a - b);
         for (const cls of order.slice(0, top)) out[i]!.push({ box: refined, score: c.score * pred.probs[cls]!, cls, index: c.index });
       }
-      out[i]!.sort((a, b) => b.score - a.score || a.cls - b.cls);
+      // Refined boxes of neighbouring candidates converge on the same hand: keep the best of each word.
+      out[i] = classwiseNms(out[i]!, weights.classes, REFINED_NMS_IOU);
     },
     signal,
   );
