@@ -46,7 +46,7 @@ import { labelMapItems } from '../dataset/label-maps';
 import { getSplit } from '../dataset/split';
 import { splitExamples, type SplitExample } from '../dataset/split-examples';
 import { toModelInput } from '../training/augment';
-import { CROP_BOX_SCALES, classifyCrop, cropFeatureLength, cropRgb, cropWindow, loadCropClassifier, poolCropFeatures, type CropClassifierMeta, type CropClassifierWeights } from '../training/crop-classifier';
+import { CROP_BOX_SCALES, classifyCrop, cropFeatureLength, cropRgb, cropWindow, loadCropClassifier, poolCropFeatures, wordCount, type CropClassifierMeta, type CropClassifierWeights } from '../training/crop-classifier';
 import { decodeFramesRgb } from '../training/decode-frames';
 import { FEATURE_CHANNELS, createFeatureExtractor, featureChannels, featurePositions } from '../training/features';
 import { contextChannels, contextRows, neighbourTable, NO_CONTEXT } from '../training/neighbourhood';
@@ -253,7 +253,7 @@ export function buildCropClassifierOnnx(w: CropClassifierWeights, meta: CropClas
   checkInputDims({ height: S, width: S });
   const D = cropFeatureLength(pool, FEATURE_CHANNELS);
   if (w.inputs !== D) throw new KslError('INVALID', `The crop classifier takes ${w.inputs} features, but ${S}×${S} crops pooled to ${pool}×${pool} give ${D}; retrain the run.`);
-  const C = w.classes;
+  const C = wordCount(w);
   const Hd = w.hidden;
   const b = new GraphBuilder('ksl_crop_classifier');
   const { modelJson, weightData } = loadPretrainedGraph();
@@ -284,7 +284,14 @@ export function buildCropClassifierOnnx(w: CropClassifierWeights, meta: CropClas
   const hidden = b.op('Relu', [dense(z, 'crop_hidden', w.w1, w.b1, D, Hd)], undefined, 'crop_hidden');
   b.reserve(CROP_OUTPUTS.probs);
   b.reserve(CROP_OUTPUTS.box);
-  b.addNode('Softmax', [dense(hidden, 'crop_words', w.w2, w.b2, Hd, C)], [CROP_OUTPUTS.probs], { axis: attr.int(1) });
+  const logits = dense(hidden, 'crop_words', w.w2, w.b2, Hd, w.classes);
+  if (w.background) {
+    // The last output is "no sign": softmax over all, then only the words' probabilities go out.
+    const all = b.op('Softmax', [logits], { axis: attr.int(1) }, 'crop_all_probs');
+    b.addNode('Slice', [all, b.addInt64('crop_words_start', [0]), b.addInt64('crop_words_end', [C]), b.addInt64('crop_words_axis', [1])], [CROP_OUTPUTS.probs]);
+  } else {
+    b.addNode('Softmax', [logits], [CROP_OUTPUTS.probs], { axis: attr.int(1) });
+  }
   b.addNode('Identity', [dense(hidden, 'crop_box', w.wBox, w.bBox, Hd, 4)], [CROP_OUTPUTS.box]);
   b.addOutput(CROP_OUTPUTS.probs, [1, C]);
   b.addOutput(CROP_OUTPUTS.box, [1, 4]);
@@ -293,7 +300,7 @@ export function buildCropClassifierOnnx(w: CropClassifierWeights, meta: CropClas
     bytes: b.toBytes({ docString, metadataProps }),
     inputs: [{ name: CROP_INPUT, type: 'float32', shape: [1, S, S, 3], description: `float32 [1,${S},${S},3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1): a square of ${meta.pad} × the candidate box's longer side, centred on it, cut from the frame at its own resolution and scaled to ${S}×${S}` }],
     outputs: [
-      { name: CROP_OUTPUTS.probs, type: 'float32', shape: [1, C], description: 'softmax word probabilities; index c is label map id c+1; detection score = hand score × probability' },
+      { name: CROP_OUTPUTS.probs, type: 'float32', shape: [1, C], description: `softmax word probabilities; index c is label map id c+1; detection score = hand score × probability${w.background ? '; the classifier\'s "no sign" output is left out, so they sum to 1 − P(no sign)' : ''}` },
       { name: CROP_OUTPUTS.box, type: 'float32', shape: [1, 4], description: `refined box relative to the crop window: centre offsets (x, y) in crop sides × ${CROP_BOX_SCALES[0]}, ${CROP_BOX_SCALES[1]} and log width and height ratios to the side × ${CROP_BOX_SCALES[2]}, ${CROP_BOX_SCALES[3]} (crop-classifier.ts decodeCropBox)` },
     ],
   };
@@ -477,7 +484,7 @@ async function exportCropOnnx(project: Project, cfg: RunConfig, runId: string, d
     return null;
   }
   const { weights, meta } = saved;
-  if (weights.classes !== classes.length) throw new KslError('INVALID', `Run ${runId}'s crop classifier (${path.join(dir, 'crop-classifier.json')}) has ${weights.classes} words, the detector ${classes.length}; retrain the run.`);
+  if (wordCount(weights) !== classes.length) throw new KslError('INVALID', `Run ${runId}'s crop classifier (${path.join(dir, 'crop-classifier.json')}) has ${wordCount(weights)} words, the detector ${classes.length}; retrain the run.`);
   const docString = [
     `KSL Studio second stage (crop classifier), run ${runId}: the word and a refined box of one candidate hand.`,
     `Input "${CROP_INPUT}": float32 [1,${meta.cropSize},${meta.cropSize},3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1), a square of ${meta.pad} × the candidate box's longer side centred on it, cut from the frame at its own resolution, scaled to ${meta.cropSize}×${meta.cropSize}.`,

@@ -138,7 +138,13 @@ export function jitteredWindow(gt: PixelBox, rand: () => number, shift = 0.12, s
 export interface CropClassifierWeights {
   inputs: number;
   hidden: number;
+  /** Outputs of the softmax: the words, plus one "no sign" output last when `background`. */
   classes: number;
+  /**
+   * The last output is "no sign here", learnt from the detector's confident mistakes on the training
+   * frames (the resting hand, the face): it takes probability away from every word.
+   */
+  background?: boolean;
   mean: Float32Array;
   /** 1 / standard deviation per input. */
   invStd: Float32Array;
@@ -153,7 +159,11 @@ export interface CropClassifierWeights {
   bBox: Float32Array;
 }
 
+/** Number of words the classifier reads (its outputs without "no sign"). */
+export const wordCount = (w: Pick<CropClassifierWeights, 'classes' | 'background'>): number => w.classes - (w.background ? 1 : 0);
+
 export interface CropPrediction {
+  /** P(word) per word (wordCount entries); with a background output they sum to 1 − P(no sign). */
   probs: Float32Array;
   box: Float32Array;
 }
@@ -182,7 +192,7 @@ export function classifyCrop(w: CropClassifierWeights, x: Float32Array): CropPre
   let sum = 0;
   for (let k = 0; k < logits.length; k++) sum += logits[k] = Math.exp(logits[k]! - max);
   for (let k = 0; k < logits.length; k++) logits[k] /= sum;
-  return { probs: logits, box };
+  return { probs: w.background ? logits.subarray(0, wordCount(w)) : logits, box };
 }
 
 export interface CropTrainOptions {
@@ -195,6 +205,8 @@ export interface CropTrainOptions {
   dropout: number;
   l2: number;
   seed: number;
+  /** The last class is "no sign" (see CropClassifierWeights.background). */
+  background?: boolean;
 }
 
 export const DEFAULT_CROP_TRAINING: Readonly<CropTrainOptions> = Object.freeze({ hidden: 128, steps: 600, batch: 64, lr: 1e-3, boxWeight: 1, dropout: 0.3, l2: 1e-4, seed: 1 });
@@ -202,6 +214,7 @@ export const DEFAULT_CROP_TRAINING: Readonly<CropTrainOptions> = Object.freeze({
 /**
  * Trains the MLP on n crop feature vectors (n×inputs), their word indices (0-based) and box targets
  * (n×4, encodeCropBox). Adam with a cosine-decayed rate; dropout on the inputs and the hidden layer.
+ * `boxWeights` (n; default all 1) leaves crops without a box to regress ("no sign") out of the box loss.
  */
 export async function trainCropClassifier(
   tf: typeof import('@tensorflow/tfjs'),
@@ -211,6 +224,7 @@ export async function trainCropClassifier(
   classes: number,
   options: Partial<CropTrainOptions> = {},
   onStep?: (step: number, loss: number) => void | Promise<void>,
+  boxWeights?: Float32Array,
 ): Promise<CropClassifierWeights> {
   const o = { ...DEFAULT_CROP_TRAINING, ...options };
   const n = labels.length;
@@ -244,6 +258,7 @@ export async function trainCropClassifier(
   const xb = new Float32Array(o.batch * D);
   const yb = new Int32Array(o.batch);
   const tb = new Float32Array(o.batch * 4);
+  const bw = new Float32Array(o.batch);
   try {
     for (let step = 0; step < o.steps; step++) {
       for (let b = 0; b < o.batch; b++) {
@@ -251,6 +266,7 @@ export async function trainCropClassifier(
         xb.set(x.subarray(i * D, (i + 1) * D), b * D);
         yb[b] = labels[i]!;
         tb.set(boxTargets.subarray(i * 4, i * 4 + 4), b * 4);
+        bw[b] = boxWeights ? boxWeights[i]! : 1;
       }
       const lr = o.lr * 0.5 * (1 + Math.cos((Math.PI * step) / o.steps));
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
@@ -259,11 +275,12 @@ export async function trainCropClassifier(
         const xs = tf.tensor2d(xb, [o.batch, D]);
         const ys = tf.oneHot(tf.tensor1d(yb, 'int32'), classes).toFloat();
         const ts = tf.tensor2d(tb, [o.batch, 4]);
+        const ws = tf.tensor2d(bw, [o.batch, 1]);
         return optimizer.minimize(() => {
           const z = tf.dropout(xs.sub(meanT).mul(invT), o.dropout, undefined, seed);
           const h = tf.dropout(tf.relu(z.matMul(w1).add(b1)), o.dropout, undefined, seed + 1);
           const ce = tf.losses.softmaxCrossEntropy(ys, h.matMul(w2).add(b2));
-          const box = tf.losses.huberLoss(ts, h.matMul(wB).add(bB));
+          const box = tf.losses.huberLoss(ts, h.matMul(wB).add(bB), ws, undefined, tf.Reduction.SUM_BY_NONZERO_WEIGHTS);
           const reg = tf.addN([w1.square().sum(), w2.square().sum()]).mul(o.l2);
           return ce.add(box.mul(o.boxWeight)).add(reg) as import('@tensorflow/tfjs').Scalar;
         }, true) as import('@tensorflow/tfjs').Scalar;
@@ -275,6 +292,7 @@ export async function trainCropClassifier(
       inputs: D,
       hidden: o.hidden,
       classes,
+      ...(o.background ? { background: true } : {}),
       mean,
       invStd,
       w1: (await w1.data()) as Float32Array,
@@ -320,7 +338,7 @@ export function saveCropClassifier(dir: string, w: CropClassifierWeights, meta: 
     CROP_CLASSIFIER_FILE,
     0,
     TENSORS.map((name) => ({ name, shape: shapes[name], data: w[name] })),
-    { ...extra, ...meta, inputs: w.inputs, hidden: w.hidden, classes: w.classes },
+    { ...extra, ...meta, inputs: w.inputs, hidden: w.hidden, classes: w.classes, background: w.background === true },
   );
 }
 
@@ -343,6 +361,7 @@ export function loadCropClassifier(dir: string): { weights: CropClassifierWeight
     inputs: num('inputs'),
     hidden: num('hidden'),
     classes: num('classes'),
+    ...(extra.background === true ? { background: true } : {}),
     mean: get('mean'),
     invStd: get('invStd'),
     w1: get('w1'),

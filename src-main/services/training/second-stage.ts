@@ -20,6 +20,8 @@ import {
   poolCropFeatures,
   type CropClassifierMeta,
   type CropClassifierWeights,
+  type CropWindow,
+  type PixelBox,
 } from './crop-classifier';
 import { decodeFramesRgb } from './decode-frames';
 
@@ -71,15 +73,38 @@ export async function forEachNativeFrame(projectDir: string, examples: readonly 
 export interface CropTrainingSet {
   /** n × cropFeatureLength() pooled features. */
   x: Float32Array;
-  /** Word index per crop (class id − 1). */
+  /** Word index per crop (class id − 1); `classes` for "no sign". */
   labels: Int32Array;
-  /** n × 4 encodeCropBox targets. */
+  /** n × 4 encodeCropBox targets (zeros for "no sign"). */
   boxTargets: Float32Array;
+  /** n: 1 where the crop has a box to regress, 0 for "no sign". */
+  boxWeights: Float32Array;
+  /** Crops of the detector's own candidates: on a hand, and on no hand ("no sign"). */
+  mined: { hands: number; noSign: number };
 }
 
+/** IoU of two pixel boxes. */
+function iou(a: PixelBox, b: PixelBox): number {
+  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
+  const inter = ix * iy;
+  const union = a.w * a.h + b.w * b.h - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/** A detector candidate at IoU ≥ this with a labelled hand is a crop of that hand. */
+export const MINED_HAND_IOU = 0.5;
+/** A candidate scoring ≥ NO_SIGN_SCORE at IoU < NO_SIGN_IOU with every labelled hand is a "no sign" crop. */
+export const NO_SIGN_IOU = 0.2;
+export const NO_SIGN_SCORE = 0.3;
+
 /**
- * Crops of every labelled hand in the training frames: one centred on the box, `copies − 1` with the
- * window moved and scaled the way the detector misses (jitteredWindow) and colour jitter.
+ * Crops for the second stage from the training frames:
+ *  - every labelled hand: one centred on the box, `copies − 1` with the window moved and scaled the way the
+ *    detector misses (jitteredWindow) and colour jitter;
+ *  - with `candidates` (the detector's candidate hands per training example, normalised boxes): each one
+ *    on a labelled hand, cropped as the detector framed it, and each confident one on no hand at all (the
+ *    resting hand, the face) as "no sign" (label `classes`).
  */
 export async function cropTrainingSet(
   net: OnnxFeatureExtractor,
@@ -90,35 +115,71 @@ export async function cropTrainingSet(
   progress: (done: number, total: number) => void,
   signal?: AbortSignal,
   meta: CropClassifierMeta = CROP_META,
+  candidates?: readonly Detection[][],
+  classes = 0,
 ): Promise<CropTrainingSet> {
-  const withBoxes = train.filter((e) => e.boxes.length > 0);
-  const total = withBoxes.reduce((n, e) => n + e.boxes.length, 0) * copies;
+  interface Planned {
+    win: CropWindow;
+    label: number;
+    gt: PixelBox | null;
+    jitter: boolean;
+  }
+  const rand = mulberry32(seed ^ 0xc209);
+  const plans: Planned[][] = train.map(() => []);
+  const mined = { hands: 0, noSign: 0 };
+  train.forEach((e, i) => {
+    for (const b of e.boxes) {
+      for (let c = 0; c < copies; c++) {
+        plans[i]!.push({ win: c === 0 ? cropWindow(b, meta.pad) : jitteredWindow(b, rand, undefined, undefined, meta.pad), label: b.classId - 1, gt: b, jitter: c > 0 });
+      }
+    }
+    for (const d of candidates?.[i] ?? []) {
+      const [ymin, xmin, ymax, xmax] = d.box;
+      const box = { x: xmin * e.width, y: ymin * e.height, w: (xmax - xmin) * e.width, h: (ymax - ymin) * e.height };
+      if (box.w < 1 || box.h < 1) continue;
+      let best = 0;
+      let hand: (typeof e.boxes)[number] | undefined;
+      for (const b of e.boxes) {
+        const v = iou(box, b);
+        if (v > best) [best, hand] = [v, b];
+      }
+      if (hand && best >= MINED_HAND_IOU) {
+        plans[i]!.push({ win: cropWindow(box, meta.pad), label: hand.classId - 1, gt: hand, jitter: false });
+        mined.hands++;
+      } else if (best < NO_SIGN_IOU && d.score >= NO_SIGN_SCORE) {
+        plans[i]!.push({ win: cropWindow(box, meta.pad), label: classes, gt: null, jitter: false });
+        mined.noSign++;
+      }
+    }
+  });
+  const todo = train.map((_, i) => i).filter((i) => plans[i]!.length > 0);
+  const total = todo.reduce((n, i) => n + plans[i]!.length, 0);
   const D = cropFeatureLength(meta.pool);
   const x = new Float32Array(total * D);
   const labels = new Int32Array(total);
   const boxTargets = new Float32Array(total * 4);
-  const rand = mulberry32(seed ^ 0xc209);
+  const boxWeights = new Float32Array(total);
   let n = 0;
   await forEachNativeFrame(
     projectDir,
-    withBoxes,
-    async (i, rgb, width, height) => {
-      for (const b of withBoxes[i]!.boxes) {
-        for (let c = 0; c < copies; c++) {
-          const win = c === 0 ? cropWindow(b, meta.pad) : jitteredWindow(b, rand, undefined, undefined, meta.pad);
-          const crop = cropRgb(rgb, width, height, win, meta.cropSize);
-          if (c > 0) jitterRgb(crop, rand);
-          x.set(poolCropFeatures(await net.run(toModelInput(crop)), meta.cropSize, meta.pool), n * D);
-          labels[n] = b.classId - 1;
-          boxTargets.set(encodeCropBox(b, win), n * 4);
-          n++;
+    todo.map((i) => train[i]!),
+    async (k, rgb, width, height) => {
+      for (const p of plans[todo[k]!]!) {
+        const crop = cropRgb(rgb, width, height, p.win, meta.cropSize);
+        if (p.jitter) jitterRgb(crop, rand);
+        x.set(poolCropFeatures(await net.run(toModelInput(crop)), meta.cropSize, meta.pool), n * D);
+        labels[n] = p.label;
+        if (p.gt) {
+          boxTargets.set(encodeCropBox(p.gt, p.win), n * 4);
+          boxWeights[n] = 1;
         }
+        n++;
       }
       progress(n, total);
     },
     signal,
   );
-  return { x, labels, boxTargets };
+  return { x, labels, boxTargets, boxWeights, mined };
 }
 
 /**

@@ -27,7 +27,7 @@ import { selectBackend } from './tf-backend';
 import { defaultGradWorkers, startGradWorker, type GradWorker } from './grad-workers';
 import type { StepResult } from '../detector/head/train-step';
 import { decodeFramesRgb } from './decode-frames';
-import { encodeHalf } from './half';
+import { encodeHalf, HALF_TO_FLOAT } from './half';
 import { createFeatureExtractor, featureChannels, featurePositions, type FeatureSet } from './features';
 import { contextChannels, contextRows, gatherContextHalf, neighbourTable, neighbours, NO_CONTEXT, type Neighbourhood } from './neighbourhood';
 import type { LossOptions } from '../detector/head/losses';
@@ -590,9 +590,40 @@ export interface SecondStage {
 }
 
 /**
+ * The trained detector's candidate hands on the training frames as they are (each frame's first,
+ * unaugmented copy in the feature cache), for mining the second stage's crops.
+ */
+function trainingCandidates(
+  tf: typeof import('@tensorflow/tfjs'),
+  trainer: import('../detector/head/train-step').Trainer,
+  cache: FeatureCache,
+  copies: number,
+  frames: number,
+  classes: number,
+  context: Neighbourhood,
+  levelShapes: readonly (readonly [number, number])[],
+): Detection[][] {
+  const chunk = 32;
+  const frameSize = cache.positions * cache.channels;
+  const buf = new Float32Array(Math.min(chunk, frames) * frameSize);
+  const out: Detection[][] = [];
+  for (let s = 0; s < frames; s += chunk) {
+    const n = Math.min(chunk, frames - s);
+    for (let k = 0; k < n; k++) {
+      const base = (s + k) * copies * frameSize;
+      for (let j = 0; j < frameSize; j++) buf[k * frameSize + j] = HALF_TO_FLOAT[cache.train[base + j]!]!;
+    }
+    out.push(...stageOne(tf, trainer, { ...cache, test: buf }, n, classes, context, levelShapes, EVAL_CANDIDATES).hands);
+  }
+  return out;
+}
+
+/**
  * The run's second stage: loaded when an earlier attempt of the run trained it, otherwise trained now on
- * close-ups of the training hands. Undefined (with a progress message) where onnxruntime-node cannot run
- * the crop backbone: the run then keeps the detector's words.
+ * close-ups of the training hands and of the detector's own candidates (`candidates`, per training
+ * example): those on a hand as extra crops of it, confident ones on no hand as "no sign". Undefined (with a
+ * progress message) where onnxruntime-node cannot run the crop backbone: the run then keeps the detector's
+ * words.
  */
 async function prepareSecondStage(
   ctx: JobContext,
@@ -603,10 +634,13 @@ async function prepareSecondStage(
   seed: number,
   tuning: HeadTuning,
   detectorSteps: number,
+  candidates: () => Detection[][],
 ): Promise<(SecondStage & { crops: number; seconds: number }) | undefined> {
   const saved = loadCropClassifier(dir);
   if (saved) return { ...saved, crops: Number(saved.extra.crops ?? 0), seconds: Number(saved.extra.seconds ?? 0) };
   const t0 = Date.now();
+  ctx.progress(0, 1, 'Second stage: the detector looks for hands in the training frames…');
+  const mined = candidates();
   let net: Awaited<ReturnType<typeof openCropNet>>;
   try {
     net = await openCropNet(path.join(ctx.project.dir, 'runs', '.cache'));
@@ -616,18 +650,29 @@ async function prepareSecondStage(
   }
   let set: Awaited<ReturnType<typeof cropTrainingSet>>;
   try {
-    set = await cropTrainingSet(net, ctx.project.dir, train, tuning.cropCopies, seed, (done, total) => ctx.progress(done, total, `Close-ups of the hands: ${done}/${total}`), ctx.signal);
+    set = await cropTrainingSet(net, ctx.project.dir, train, tuning.cropCopies, seed, (done, total) => ctx.progress(done, total, `Close-ups of the hands: ${done}/${total}`), ctx.signal, CROP_META, mined, classes);
   } finally {
     await net.close();
   }
   const steps = Math.min(tuning.cropSteps, Math.max(50, Math.round(detectorSteps / 2)));
-  const weights = await trainCropClassifier(tf, set.x, set.labels, set.boxTargets, classes, { ...DEFAULT_CROP_TRAINING, steps, seed }, async (step, loss) => {
-    if (ctx.signal.aborted) throw new KslError('CANCELLED', 'Cancelled while training the second stage; resume to start it again.');
-    ctx.progress(step + 1, steps, `Second stage (word from the close-up): step ${step + 1}/${steps} loss ${loss.toFixed(4)}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  });
+  // A "no sign" output only when the detector made confident mistakes to learn it from.
+  const background = set.mined.noSign > 0;
+  const weights = await trainCropClassifier(
+    tf,
+    set.x,
+    set.labels,
+    set.boxTargets,
+    classes + (background ? 1 : 0),
+    { ...DEFAULT_CROP_TRAINING, steps, seed, background },
+    async (step, loss) => {
+      if (ctx.signal.aborted) throw new KslError('CANCELLED', 'Cancelled while training the second stage; resume to start it again.');
+      ctx.progress(step + 1, steps, `Second stage (word from the close-up): step ${step + 1}/${steps} loss ${loss.toFixed(4)}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    set.boxWeights,
+  );
   const seconds = (Date.now() - t0) / 1000;
-  saveCropClassifier(dir, weights, CROP_META, { crops: set.labels.length, copies: tuning.cropCopies, steps, seconds });
+  saveCropClassifier(dir, weights, CROP_META, { crops: set.labels.length, minedHands: set.mined.hands, noSign: set.mined.noSign, copies: tuning.cropCopies, steps, seconds });
   return { weights, meta: CROP_META, crops: set.labels.length, seconds };
 }
 
@@ -727,8 +772,7 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
 
     const cache = await computeFeatures(ctx, dir, cfg, tuning, train, test);
     const runTuning: HeadTuning = { ...DEFAULT_TUNING, ...cfg.tuning };
-    // Runs recorded before the second stage existed resume without one.
-    const second = cfg.tuning?.secondStage === true ? await prepareSecondStage(ctx, dir, tf, train, labelMap.length, cfg.seed, runTuning, cfg.steps) : undefined;
+    let second: Awaited<ReturnType<typeof prepareSecondStage>>;
     const anchors = generateAnchors(cfg.anchors);
     const A = anchorsPerPosition(cfg.anchors);
     const targets = cache.trainBoxes.map((boxes) => buildTargets(boxes, anchors, { numClasses: labelMap.length }));
@@ -859,10 +903,16 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
           ctx.changed(['runs']);
         }
       }
-      if (second && best) {
-        // The best checkpoint with the second stage: the metrics of the model that gets exported.
+      // Runs recorded before the second stage existed finish without one.
+      if (cfg.tuning?.secondStage === true && best) {
+        // The best checkpoint mines the second stage's crops, and with it makes the model that gets exported.
         const saved = loadWeights(dir, 'best');
         if (saved) head.setWeights(saved.weights);
+        second = await prepareSecondStage(ctx, dir, tf, train, labelMap.length, cfg.seed, runTuning, cfg.steps, () =>
+          trainingCandidates(tf, trainer, cache, cfg.copies, train.length, labelMap.length, context, levelShapes),
+        );
+      }
+      if (second && best) {
         ctx.progress(cfg.steps, cfg.steps, 'Second stage: reading the words of the test hands from close-ups…');
         best = await evaluateTwoStage(tf, trainer, cache, test, gt, labelMap, best.step, context, levelShapes, second, project.dir, ctx.signal);
         writeJson(path.join(dir, 'best-metrics.json'), best);

@@ -12,7 +12,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cropModelFile, openDetector, readCropMeta } from '../../../src-main/services/inference/detector';
 import { InferenceService } from '../../../src-main/services/inference/inference-service';
-import { CROP_P_WORD2 as P_WORD2, CROP_TEST_META as META, expectedCropBox as expectedBox, tinyCropModel, tinyHandScores } from './tiny-crop-model';
+import { biasedCropWeights, CROP_P_WORD2 as P_WORD2, CROP_TEST_META as META, expectedCropBox as expectedBox, tinyCropModel, tinyHandScores } from './tiny-crop-model';
+import { buildCropClassifierOnnx } from '../../../src-main/services/detector/export-onnx';
+import { classifyCrop } from '../../../src-main/services/training/crop-classifier';
 import { KSL_BOX_0, KSL_BOX_1, tinyKslModel } from './tiny-models';
 
 const LABEL_MAP = `item {\n  id: 1\n  name: 'hello'\n  display_name: '안녕하세요'\n}\nitem {\n  id: 2\n  name: 'thanks'\n  display_name: '감사합니다'\n}\n`;
@@ -71,6 +73,34 @@ describe('a KSL model with a second stage beside it', () => {
       expect((await d.detect(grey(W, H), W, H, { threshold: 0.3, maxDetections: 1 })).detections).toHaveLength(1);
     } finally {
       await d.close();
+    }
+  });
+
+  it('a "no sign" output takes its share from every word, in the exported graph as in the app', async () => {
+    // Three outputs (2 words + "no sign" last) with logits 0, 3, 2: word 2 keeps e³ / (1 + e³ + e²).
+    const w = { ...biasedCropWeights(), classes: 3, background: true, w2: new Float32Array(4 * 3), b2: Float32Array.from([0, 3, 2]) };
+    const pWord2 = Math.exp(3) / (1 + Math.exp(3) + Math.exp(2));
+    const js = classifyCrop(w, new Float32Array(w.inputs));
+    expect(js.probs).toHaveLength(2);
+    expect(js.probs[1]).toBeCloseTo(pWord2, 6);
+    const sub = mkdtempSync(path.join(os.tmpdir(), 'ksl-no-sign-'));
+    try {
+      const m = path.join(sub, 'model.onnx');
+      writeFileSync(m, tinyKslModel());
+      writeFileSync(cropModelFile(m), buildCropClassifierOnnx(w, META, 'no-sign test').bytes);
+      writeFileSync(path.join(sub, 'label_map.pbtxt'), LABEL_MAP);
+      const d = await openDetector(m);
+      try {
+        const r = await d.detect(grey(640, 480), 640, 480, { threshold: 0.3, iou: 0.6, maxDetections: 5 });
+        expect(r.detections.map((x) => x.classId)).toEqual([2, 2]);
+        expect(r.detections[0]!.score).toBeCloseTo(HAND[1]! * pWord2, 5);
+        // 0.73 × 0.71 ≈ 0.52: below the default 0.6, where the word alone (0.95) would have passed.
+        expect((await d.detect(grey(640, 480), 640, 480, { threshold: 0.6 })).detections).toEqual([]);
+      } finally {
+        await d.close();
+      }
+    } finally {
+      rmSync(sub, { recursive: true, force: true });
     }
   });
 

@@ -146,6 +146,14 @@ describe('training the crop classifier', () => {
     expect(back.extra.crops).toBe(300);
     expect(Array.from(back.weights.w1)).toEqual(Array.from(w.w1));
     expect(back.weights.classes).toBe(C);
+    expect(back.weights.background).toBeUndefined();
     expect(loadCropClassifier(path.join(dir, 'none'))).toBeUndefined();
+    // with a "no sign" output: the flag survives, and only the words' probabilities come out
+    saveCropClassifier(dir, { ...w, background: true }, { cropSize: 128, pad: 1.3, pool: 2 });
+    const bg = loadCropClassifier(dir)!.weights;
+    expect(bg.background).toBe(true);
+    const probs = classifyCrop(bg, test.x.subarray(0, D)).probs;
+    expect(probs).toHaveLength(C - 1);
+    expect(probs.reduce((a, b) => a + b, 0)).toBeLessThan(1);
   }, 60_000);
 });

@@ -58,7 +58,11 @@ describe('training the fast preset', () => {
     // the second stage (close-ups of the hands) was trained and the metrics are the two-stage model's,
     // with the detector's own beside them, in training and in `ksl eval` alike
     expect(r.secondStage!.crops).toBeGreaterThan(0);
-    expect(existsSync(path.join(projectDir, r.runDir, 'crop-classifier.json'))).toBe(true);
+    const cropHeader = JSON.parse(readFileSync(path.join(projectDir, r.runDir, 'crop-classifier.json'), 'utf8')) as { extra: Record<string, unknown> };
+    // crops of the labelled hands plus those mined from the detector's own candidates on the training frames
+    expect(cropHeader.extra.minedHands as number).toBeGreaterThanOrEqual(0);
+    expect(cropHeader.extra.crops as number).toBeGreaterThanOrEqual((cropHeader.extra.minedHands as number) + (cropHeader.extra.noSign as number));
+    expect(cropHeader.extra.background).toBe((cropHeader.extra.noSign as number) > 0);
     expect(Object.keys(r.secondStage!.detector).sort()).toEqual([...COCO_STAT_KEYS].sort());
     for (const k of COCO_STAT_KEYS) expect(again.detector![k], k).toBeCloseTo(r.secondStage!.detector[k]!, 6);
     expect(events.some((e) => e.type === 'progress' && /Close-ups of the hands: \d+\/\d+/.test(e.message ?? ''))).toBe(true);
