@@ -29,5 +29,7 @@ export interface RunDetail extends RunSummary {
     perWord: { id: number; word: string; label: string | null; AP: number; AP50: number; gt: number; dt: number }[];
     confusion: number[][];
     pr50: { id: number; precision: number[] }[];
+    /** A two-stage run (detector + second stage): the detector's own metrics at the same checkpoint. */
+    detector?: Record<string, number>;
   } | null;
 }

@@ -196,6 +196,11 @@ function RunReport({ run }: { run: RunDetail }) {
           <p>
             Best checkpoint: step {best.step} — test AP <strong>{best.stats.AP?.toFixed(3)}</strong>, AP50 <strong>{best.stats.AP50?.toFixed(3)}</strong>, AP75 {best.stats.AP75?.toFixed(3)}, AR100 {best.stats.AR100?.toFixed(3)}
           </p>
+          {best.detector && (
+            <p className="muted" data-testid="second-stage-note">
+              With the second stage, which reads each hand's word again from a close-up of the frame. The detector alone: AP {best.detector.AP?.toFixed(3)}, AP50 {best.detector.AP50?.toFixed(3)}. The chart above shows the detector's checkpoints.
+            </p>
+          )}
           <div className="grid2">
             <div>
               <h4>AP per word</h4>

@@ -111,7 +111,7 @@ export interface HeadTuning {
   secondStage: boolean;
   /** Crops per labelled hand for the second stage (one centred, the rest moved, scaled and colour-jittered). */
   cropCopies: number;
-  /** Optimiser steps of the second stage's MLP, at most; a run trains it for half its own steps, at least 50. */
+  /** Optimiser steps of the second stage's MLP, at most; a run trains it for as many steps as the detector, at least 50. */
   cropSteps: number;
 }
 
@@ -129,7 +129,7 @@ export const DEFAULT_TUNING: Readonly<HeadTuning> = Object.freeze({
   inputDropout: 0,
   secondStage: true,
   cropCopies: 3,
-  cropSteps: 600,
+  cropSteps: 1200,
 });
 
 /**
@@ -654,7 +654,7 @@ async function prepareSecondStage(
   } finally {
     await net.close();
   }
-  const steps = Math.min(tuning.cropSteps, Math.max(50, Math.round(detectorSteps / 2)));
+  const steps = Math.min(tuning.cropSteps, Math.max(50, detectorSteps));
   // A "no sign" output only when the detector made confident mistakes to learn it from.
   const background = set.mined.noSign > 0;
   const weights = await trainCropClassifier(
