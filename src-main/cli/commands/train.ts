@@ -21,7 +21,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--batch <N>', 'batch size', positiveInt('--batch'))
     .option('--copies <N>', 'copies of each training frame (1 original + augmented)', positiveInt('--copies'))
     .option('--lr <x>', 'peak learning rate', positiveNumber('--lr'))
-    .option('--input <WxH>', "network input in pixels, multiples of 32 (default auto: the frames' aspect ratio at ~225k pixels, 640x352 for 16:9; 320x320 is the fastest live)")
+    .option('--input <WxH>', "network input in pixels, multiples of 32 (default auto: the frames' aspect ratio at ~86k pixels, 384x224 for 16:9; the second stage reads the words at the frame's own resolution)")
     .option('--checkpoints <N>', 'evaluations during the run', positiveInt('--checkpoints'))
     .option('--split <id>', 'use this split instead of the level\'s latest', positiveInt('--split'))
     .option('--resume <run>', 'continue an interrupted or cancelled run')
