@@ -209,7 +209,7 @@ export interface CropTrainOptions {
   background?: boolean;
 }
 
-export const DEFAULT_CROP_TRAINING: Readonly<CropTrainOptions> = Object.freeze({ hidden: 128, steps: 1200, batch: 64, lr: 1e-3, boxWeight: 1, dropout: 0.3, l2: 1e-4, seed: 1 });
+export const DEFAULT_CROP_TRAINING: Readonly<CropTrainOptions> = Object.freeze({ hidden: 128, steps: 2400, batch: 64, lr: 2e-3, boxWeight: 1, dropout: 0.3, l2: 1e-4, seed: 1 });
 
 /**
  * Trains the MLP on n crop feature vectors (n×inputs), their word indices (0-based) and box targets

@@ -111,7 +111,11 @@ export interface HeadTuning {
   secondStage: boolean;
   /** Crops per labelled hand for the second stage (one centred, the rest moved, scaled and colour-jittered). */
   cropCopies: number;
-  /** Optimiser steps of the second stage's MLP, at most; a run trains it for as many steps as the detector, at least 50. */
+  /**
+   * Optimiser steps of the second stage's MLP, at most; a run trains it for twice the detector's steps, at
+   * least 50. On the 384×224 lab run: 600 steps AP 0.589 (640×352 run), 1200 0.625, 2400 0.662, 1200 at
+   * lr 0.002 0.651 (AP50 0.98 throughout): the refined boxes keep improving with training.
+   */
   cropSteps: number;
 }
 
@@ -129,7 +133,7 @@ export const DEFAULT_TUNING: Readonly<HeadTuning> = Object.freeze({
   inputDropout: 0,
   secondStage: true,
   cropCopies: 3,
-  cropSteps: 1200,
+  cropSteps: 2400,
 });
 
 /**
@@ -658,7 +662,7 @@ async function prepareSecondStage(
   } finally {
     await net.close();
   }
-  const steps = Math.min(tuning.cropSteps, Math.max(50, detectorSteps));
+  const steps = Math.min(tuning.cropSteps, Math.max(50, 2 * detectorSteps));
   // A "no sign" output only when the detector made confident mistakes to learn it from.
   const background = set.mined.noSign > 0;
   const weights = await trainCropClassifier(
