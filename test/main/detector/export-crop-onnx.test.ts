@@ -92,7 +92,10 @@ describe('exporting a run with a second stage', () => {
       expect(res.word_probs!.dims).toEqual([1, C]);
       expect(res.box_offsets!.dims).toEqual([1, 4]);
       const probs = res.word_probs!.data as Float32Array;
-      expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      const sum = probs.reduce((a, b) => a + b, 0);
+      // With a "no sign" output (the run mined the detector's mistakes) the words share 1 − P(no sign).
+      if (loadCropClassifier(dir)!.weights.background) expect(sum).toBeLessThanOrEqual(1 + 1e-6);
+      else expect(sum).toBeCloseTo(1, 5);
     } finally {
       await session.release();
     }

@@ -25,12 +25,12 @@ describe('exporting a run as one ONNX detector', () => {
   }, 180_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  // The default head at the automatic input (the sample's 640×360 frames → 640×352: 80×44 + 40×22 + 20×11
+  // The default head at the automatic input (the sample's 640×360 frames → 384×224: 48×28 + 24×14 + 12×7
   // positions), and a head with the other options at the square 320×320 input: a dilated 3×3
   // neighbourhood (Pad + Slice + Concat in the graph) over FPN features followed by the pretrained
   // detector's class logits.
   const heads = [
-    ['the default head (640×352 input)', trainJob, 'auto', [352, 640], 4620],
+    ['the default head (384×224 input)', trainJob, 'auto', [224, 384], 1764],
     ['a context head on FPN features and pretrained scores (320×320 input)', createTrainJob({ context: { radius: 1, dilation: 2 }, features: 'fpn+scores' }), '320x320', [320, 320], 2100],
   ] as const;
   it.each(heads)('%s matches the app pipeline to 1e-4, with the documented outputs and a label map', async (_name, job, input, [IH, IW], positions) => {

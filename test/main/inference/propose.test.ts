@@ -45,9 +45,14 @@ describe('editor.propose', () => {
 
     const changed: string[][] = [];
     api.on('catalog.changed', (e) => changed.push(e.tables));
-    // The tiny 20-step model is not confident: threshold 0 with at most 2 boxes per frame.
+    // The tiny 20-step model is not confident: threshold 0 with at most 2 boxes per frame. Its second stage
+    // reads each of the 2 candidate hands from a close-up and refines its box; two refined boxes of one word
+    // on one hand collapse into one, so a frame gets 1 or 2.
     const r = await api.invoke('editor.propose', { modelId: `run:${runId}`, frameIds: [a.id, b.id, skipped.id, kept.id, c.id], settings: { threshold: 0, iou: 0.6, maxDetections: 2 } });
-    expect(r).toMatchObject({ ok: true, value: { frames: 3, boxes: 6, skipped: 2 } });
+    expect(r).toMatchObject({ ok: true, value: { frames: 3, skipped: 2 } });
+    const proposed = r.ok ? r.value.boxes : -1;
+    expect(proposed).toBeGreaterThanOrEqual(3);
+    expect(proposed).toBeLessThanOrEqual(6);
     await new Promise((res) => setTimeout(res, 20));
     expect(changed).toContainEqual(['frames', 'boxes']);
 
@@ -59,7 +64,8 @@ describe('editor.propose', () => {
     const projectWords = new Set((db.prepare('SELECT id FROM words').pluck().all() as number[]));
     for (const f of [a, b, c]) {
       const boxes = db.prepare('SELECT * FROM boxes WHERE frame_id = ? ORDER BY id').all(f.id) as { source: string; verified: number; score: number; word_id: number; x: number; y: number; w: number; h: number }[];
-      expect(boxes).toHaveLength(2);
+      expect(boxes.length).toBeGreaterThanOrEqual(1);
+      expect(boxes.length).toBeLessThanOrEqual(2);
       for (const bx of boxes) {
         expect(bx.source).toBe('model');
         expect(bx.verified).toBe(0);
@@ -70,7 +76,7 @@ describe('editor.propose', () => {
         expect(bx.x + bx.w).toBeLessThanOrEqual(f.width + 1e-6);
         expect(bx.y + bx.h).toBeLessThanOrEqual(f.height + 1e-6);
       }
-      expect(boxes[0]!.score).toBeGreaterThanOrEqual(boxes[1]!.score);
+      if (boxes.length === 2) expect(boxes[0]!.score).toBeGreaterThanOrEqual(boxes[1]!.score);
       expect(db.prepare('SELECT status FROM frames WHERE id = ?').pluck().get(f.id)).toBe('labelled');
     }
     expect(db.prepare('SELECT count(*) FROM boxes WHERE frame_id = ?').pluck().get(skipped.id)).toBe(0);

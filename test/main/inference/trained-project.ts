@@ -8,15 +8,16 @@ import path from 'node:path';
 import { TrainParams } from '../../../src-shared/api';
 import { openProject } from '../../../src-main/services/catalog/project';
 import { JobManager } from '../../../src-main/services/jobs/job-manager';
-import { trainJob, type TrainResult } from '../../../src-main/services/training/train-job';
+import { createTrainJob, trainJob, type TrainResult } from '../../../src-main/services/training/train-job';
 import { buildSampleProject } from '../../helpers/sample-project';
 
-export async function trainedProject(prefix: string): Promise<{ root: string; projectDir: string; runId: string }> {
+/** `secondStage: false` trains the detector alone (tests of the detector's own post-processing). */
+export async function trainedProject(prefix: string, opts: { secondStage?: boolean } = {}): Promise<{ root: string; projectDir: string; runId: string }> {
   const root = mkdtempSync(path.join(os.tmpdir(), prefix));
   const projectDir = buildSampleProject(root);
   const p = openProject(projectDir);
   try {
-    const m = new JobManager(p, { train: trainJob }, { emit: () => {}, throttleMs: 0 });
+    const m = new JobManager(p, { train: opts.secondStage === false ? createTrainJob({ secondStage: false }) : trainJob }, { emit: () => {}, throttleMs: 0 });
     const id = m.start('train', TrainParams.parse({ steps: 20, batch: 8, copies: 1, checkpoints: 1 }));
     const end = await m.wait(id);
     if (end.outcome !== 'ok') throw new Error(`training failed: ${end.error?.message}`);
