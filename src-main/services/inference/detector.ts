@@ -75,8 +75,12 @@ export function readCropMeta(bytes: Uint8Array): CropClassifierMeta {
 
 export interface Detector {
   info: DetectorInfo;
-  /** A frame of any size (RGB, 3 bytes per pixel) → detections; boxes normalised to the frame. */
-  detect(rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>): Promise<{ detections: LiveDetection[]; timing: DetectTiming }>;
+  /**
+   * A frame of any size (RGB, 3 bytes per pixel) → detections; boxes normalised to the frame. `scaled`: the
+   * same frame already stretched to the model's fixed input (e.g. by ffmpeg's bilinear scale, training's
+   * decode), which then replaces the resize here; `rgb` stays the frame the second stage crops from.
+   */
+  detect(rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>, scaled?: Uint8Array): Promise<{ detections: LiveDetection[]; timing: DetectTiming }>;
   close(): Promise<void>;
 }
 
@@ -187,7 +191,7 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
     return { tensor: new ort.Tensor('float32', buffer, [1, h, w, 3]), buffer };
   };
 
-  const detect: Detector['detect'] = async (rgb, width, height, s) => {
+  const detect: Detector['detect'] = async (rgb, width, height, s, scaled) => {
     if (rgb.length !== width * height * 3) {
       throw new KslError('INVALID', `The frame has ${rgb.length} bytes, but ${width}×${height} RGB needs ${width * height * 3} (3 per pixel, no padding).`);
     }
@@ -201,7 +205,8 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
       h = layout.input.height!;
       // A float model copies the resized bytes into its input buffer before anything awaits, so the
       // resize's buffers can be reused frame after frame; a uint8 model's tensor holds them while it runs.
-      pixels = resizeRgb(rgb, width, height, w, h, layout.input.dtype === 'float32' ? resizeScratch : undefined);
+      if (scaled && scaled.length === w * h * 3) pixels = scaled;
+      else pixels = resizeRgb(rgb, width, height, w, h, layout.input.dtype === 'float32' ? resizeScratch : undefined);
     }
     const feed = tensorFor(pixels, w, h);
     const t1 = now();

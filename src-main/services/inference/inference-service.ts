@@ -82,13 +82,14 @@ export class InferenceService {
     return info;
   }
 
-  /** `rgb` is transferred to the worker: do not use it afterwards. */
-  async detect(key: string, rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>): Promise<{ detections: LiveDetection[]; timing: DetectTiming }> {
+  /** `rgb` (and `scaled`: Detector.detect) are transferred to the worker: do not use them afterwards. */
+  async detect(key: string, rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>, scaled?: Uint8Array): Promise<{ detections: LiveDetection[]; timing: DetectTiming }> {
     const m = this.models.get(key);
     if (m && (!this.worker || !this.loadedIn.has(key))) await this.load(key, m.file, m.options);
-    const whole = rgb.byteOffset === 0 && rgb.byteLength === rgb.buffer.byteLength && rgb.buffer instanceof ArrayBuffer;
-    const bytes = whole ? rgb : rgb.slice();
-    return this.call({ op: 'detect', key, rgb: bytes, width, height, settings }, [bytes.buffer as ArrayBuffer]);
+    const own = (a: Uint8Array) => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer ? a : a.slice());
+    const bytes = own(rgb);
+    const small = scaled ? own(scaled) : undefined;
+    return this.call({ op: 'detect', key, rgb: bytes, width, height, settings, ...(small ? { scaled: small } : {}) }, small ? [bytes.buffer as ArrayBuffer, small.buffer as ArrayBuffer] : [bytes.buffer as ArrayBuffer]);
   }
 
   /** Exports run `runId` of the project at `projectDir` to `out` (ONNX + label map) in the worker. */

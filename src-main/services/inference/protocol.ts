@@ -5,7 +5,7 @@ import type { DetectorInfo, DetectorOptions, DetectTiming } from './detector';
 
 export type WorkerRequest =
   | { id: number; op: 'load'; key: string; file: string; options: DetectorOptions }
-  | { id: number; op: 'detect'; key: string; rgb: Uint8Array; width: number; height: number; settings?: Partial<LiveSettings> }
+  | { id: number; op: 'detect'; key: string; rgb: Uint8Array; width: number; height: number; settings?: Partial<LiveSettings>; scaled?: Uint8Array }
   | { id: number; op: 'unload'; key: string }
   | { id: number; op: 'exportRun'; projectDir: string; runId: string; out: string };
 
