@@ -76,7 +76,8 @@ const AUG_SOURCE_SCALE = 1.25;
  *    0.500 AP50 at step 200 (against 0.663), 0.005 0.700/0.380: 0.01 stays.
  *  - 512×288, 1200 steps: 0.769/0.416 on the test split but 0.930/0.672 on the training split (`ksl eval
  *    --split train`): from there on the gap is generalisation to unseen signers, not fitting.
- *  - 1200 steps, 640×352 and 2 copies: 0.816/0.470 (the default since); with zoom-out copies (maxScale
+ *  - 1200 steps, 640×352 and 2 copies: 0.816/0.470 (the default until the second stage, see
+ *    AUTO_INPUT_PIXELS); with zoom-out copies (maxScale
  *    1.25) 0.762/0.437; with stronger zoom-in (minScale 0.6) 0.744/0.432; at 512×288 colour jitter ×2
  *    0.678/0.394 (against 0.769/0.416): the signers differ in skin tone, but stronger jitter hurt.
  *    1500 steps at 640×352 (still within 600 s): 0.794/0.462, no better than 1200.
