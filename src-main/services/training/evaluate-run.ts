@@ -17,7 +17,7 @@ import { toModelInput } from './augment';
 import { createFeatureExtractor, featureChannels, featurePositions } from './features';
 import { contextChannels, NO_CONTEXT } from './neighbourhood';
 import { loadWeights, readJson, runDir } from './run-store';
-import { evaluate, evaluateTwoStage, selectBackend, type EvalResult, type RunConfig } from './train-job';
+import { evaluate, selectBackend, type EvalResult, type RunConfig } from './train-job';
 import { loadCropClassifier } from './crop-classifier';
 
 export interface EvalRunResult {
@@ -74,9 +74,7 @@ export async function evaluateRun(project: Project, runId: string, side: 'test' 
     const gt = cocoForSplit(project, { splitId: split.id, side }).coco;
     const cache = { train: new Uint16Array(0), test: pool, channels: K, positions, trainBoxes: [], nTrain: 0, nTest: examples.length, backend: extractor.backend };
     const second = loadCropClassifier(dir);
-    const ev = second
-      ? await evaluateTwoStage(tf, trainer, cache, examples, gt, labelMap, best.header.step, context, featureMapShapes(cfg.anchors), second, project.dir, signal)
-      : await evaluate(tf, trainer, cache, examples, gt, labelMap, best.header.step, context, featureMapShapes(cfg.anchors));
+    const ev = await evaluate(tf, trainer, cache, examples, gt, labelMap, best.header.step, context, featureMapShapes(cfg.anchors), second ? { stage: second, projectDir: project.dir, signal } : undefined);
     return {
       run: runId,
       split: side,

@@ -500,7 +500,11 @@ export function stageOne(
   return { words, hands };
 }
 
-/** Runs the head over the test features and scores the detections with the COCO evaluation. */
+/**
+ * Runs the head over the test features and scores the detections with the COCO evaluation. With `second`,
+ * the two-stage model's metrics: the detector's candidate hands (EVAL_CANDIDATES) read by the second stage
+ * (the two likeliest words each, scored hand × P(word), refined boxes), the detector's own in `detector`.
+ */
 export async function evaluate(
   tf: typeof import('@tensorflow/tfjs'),
   trainer: import('../detector/head/train-step').Trainer,
@@ -511,9 +515,19 @@ export async function evaluate(
   step: number,
   context: Neighbourhood = NO_CONTEXT,
   levelShapes: readonly (readonly [number, number])[] = featureMapShapes(DEFAULT_ANCHORS),
+  second?: { stage: SecondStage; projectDir: string; signal?: AbortSignal },
 ): Promise<EvalResult> {
-  const { words } = stageOne(tf, trainer, cache, test.length, labelMap.length, context, levelShapes);
-  return scoreDetections(words, test, gt, labelMap, step);
+  const { words, hands } = stageOne(tf, trainer, cache, test.length, labelMap.length, context, levelShapes, second ? EVAL_CANDIDATES : null);
+  const detector = scoreDetections(words, test, gt, labelMap, step);
+  if (!second) return detector;
+  const net = await openCropNet(path.join(second.projectDir, 'runs', '.cache'), second.stage.meta);
+  let read: Detection[][];
+  try {
+    read = await readWords(net, second.stage.weights, second.projectDir, test, hands, 2, second.signal, second.stage.meta);
+  } finally {
+    await net.close();
+  }
+  return { ...scoreDetections(read, test, gt, labelMap, step), detector: detector.stats };
 }
 
 /**
@@ -683,38 +697,6 @@ async function prepareSecondStage(
   const seconds = (Date.now() - t0) / 1000;
   saveCropClassifier(dir, weights, CROP_META, { crops: set.labels.length, minedHands: set.mined.hands, noSign: set.mined.noSign, copies: tuning.cropCopies, steps, seconds });
   return { weights, meta: CROP_META, crops: set.labels.length, seconds };
-}
-
-/**
- * The two-stage model's metrics: the detector's candidate hands (EVAL_CANDIDATES) read by the second stage
- * (the two likeliest words each, scored hand × P(word), refined boxes), with the detector's own metrics
- * beside them in `detector`.
- */
-export async function evaluateTwoStage(
-  tf: typeof import('@tensorflow/tfjs'),
-  trainer: import('../detector/head/train-step').Trainer,
-  cache: FeatureCache,
-  test: SplitExample[],
-  gt: ReturnType<typeof cocoForSplit>['coco'],
-  labelMap: LabelMapEntry[],
-  step: number,
-  context: Neighbourhood,
-  levelShapes: readonly (readonly [number, number])[],
-  second: SecondStage,
-  projectDir: string,
-  signal?: AbortSignal,
-  candidates: Partial<CandidateOptions> = EVAL_CANDIDATES,
-): Promise<EvalResult> {
-  const { words, hands } = stageOne(tf, trainer, cache, test.length, labelMap.length, context, levelShapes, candidates);
-  const detector = scoreDetections(words, test, gt, labelMap, step).stats;
-  const net = await openCropNet(path.join(projectDir, 'runs', '.cache'), second.meta);
-  let read: Detection[][];
-  try {
-    read = await readWords(net, second.weights, projectDir, test, hands, 2, signal, second.meta);
-  } finally {
-    await net.close();
-  }
-  return { ...scoreDetections(read, test, gt, labelMap, step), detector };
 }
 
 /** The train job with head settings other than the defaults (experiments). */
@@ -923,7 +905,7 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
       }
       if (second && best) {
         ctx.progress(cfg.steps, cfg.steps, 'Second stage: reading the words of the test hands from close-ups…');
-        best = await evaluateTwoStage(tf, trainer, cache, test, gt, labelMap, best.step, context, levelShapes, second, project.dir, ctx.signal);
+        best = await evaluate(tf, trainer, cache, test, gt, labelMap, best.step, context, levelShapes, { stage: second, projectDir: project.dir, signal: ctx.signal });
         writeJson(path.join(dir, 'best-metrics.json'), best);
         ctx.progress(cfg.steps, cfg.steps, `With the second stage: test AP ${best.stats.AP!.toFixed(3)}, AP50 ${best.stats.AP50!.toFixed(3)} (detector alone ${best.detector!.AP!.toFixed(3)}, ${best.detector!.AP50!.toFixed(3)})`, {
           step: cfg.steps,
