@@ -18,7 +18,7 @@ import { createFeatureExtractor, featureChannels, featurePositions } from '../..
 import { loadWeights, readJson, runDir } from '../../src-main/services/training/run-store';
 import { scoreDetections, selectBackend, stageOne, type RunConfig } from '../../src-main/services/training/train-job';
 import { NO_CONTEXT } from '../../src-main/services/training/neighbourhood';
-import { CROP_META, EVAL_CANDIDATES, trainCropClassifier } from '../../src-main/services/training/crop-classifier';
+import { CROP_META, EVAL_CANDIDATES, MINING_CANDIDATES, trainCropClassifier } from '../../src-main/services/training/crop-classifier';
 import { cropTrainingSet, openCropNet, readWords } from '../../src-main/services/training/second-stage';
 import { anchorsPerPosition, featureMapShapes, generateAnchors, inputDims } from '../../src-shared/detector/anchors';
 
@@ -47,17 +47,17 @@ async function main() {
   const head = createHead({ channels: contextChannels(context, K), hidden: cfg.hidden, anchorsPerPosition: anchorsPerPosition(cfg.anchors), numClasses: C, seed: cfg.seed });
   head.setWeights(best.weights);
   const trainer = createTrainer(head, { schedule: { base: cfg.lr, total: cfg.steps }, anchors: generateAnchors(cfg.anchors) });
-  const stage1 = async (list: SplitExample[]) => {
+  const stage1 = async (list: SplitExample[], candidates = EVAL_CANDIDATES) => {
     const pool = new Float32Array(list.length * positions * K);
     const ex = await createFeatureExtractor('auto', path.join(p.dir, 'runs', '.cache'), cfg.features, dims);
     await decodeFramesRgb(list.map((e) => path.join(p.dir, e.file)), dims.width, dims.height, async (i, rgb) => ex.run(toModelInput(rgb), pool, i * positions * K));
     await ex.close();
     const cache = { train: new Uint16Array(0), test: pool, channels: K, positions, trainBoxes: [], nTrain: 0, nTest: list.length, backend: '' };
-    return stageOne(tf, trainer, cache, list.length, C, context, featureMapShapes(cfg.anchors), EVAL_CANDIDATES);
+    return stageOne(tf, trainer, cache, list.length, C, context, featureMapShapes(cfg.anchors), candidates);
   };
 
   const t0 = Date.now();
-  const mined = spec.mine ? (await stage1(train)).hands : undefined;
+  const mined = spec.mine ? (await stage1(train, MINING_CANDIDATES)).hands : undefined;
   const cropNet = await openCropNet(path.join(p.dir, 'runs', '.cache'));
   const set = await cropTrainingSet(cropNet, p.dir, train, spec.copies, cfg.seed, () => undefined, undefined, CROP_META, mined, C);
   const cropSeconds = (Date.now() - t0) / 1000;

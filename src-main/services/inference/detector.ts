@@ -17,7 +17,7 @@ import { LIVE_DEFAULTS, type LiveDetection, type LiveModelFormat, type LiveSetti
 import { parseLabelMap } from '../../../src-shared/formats/label-map';
 import { KslError } from '../../../src-shared/result';
 import { readModelMetadata } from '../detector/onnx/onnx-proto';
-import { CROP_META, cropRgb, cropWindow, decodeCropBox, handCandidates, type CropClassifierMeta } from '../training/crop-classifier';
+import { CANDIDATE_IOU, CROP_META, cropRgb, cropWindow, decodeCropBox, handCandidates, twoStageScore, type CropClassifierMeta, type CropWindow } from '../training/crop-classifier';
 import { toModelInputInto } from './model-input';
 import { detectLayout, type ModelLayout, type TensorMeta } from './model-layout';
 import * as post from './postprocess';
@@ -286,37 +286,45 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
     await session.release();
     throw new KslError('INVALID', `${file} (the second stage beside the model) takes [${shape.join(',')}] crops, but its metadata says ${S}×${S}; export the run again.`);
   }
-  // The crop's float input, reused crop after crop (a concurrent call takes a fresh one).
-  let spare: Float32Array | null = null;
+  // Float inputs for the crops, reused from frame to frame (a 128² crop is 196 KB).
+  const spares: Float32Array[] = [];
   const detect: SecondStage['detect'] = async (rgb, width, height, boxes, scores, C, names, settings) => {
-    const candidates = handCandidates(boxes, scores, C, { iouThreshold: settings.iou, scoreThreshold: settings.threshold, maxDetections: settings.maxDetections });
+    // Candidates as in evaluation (CANDIDATE_IOU: two boxes on one hand are one crop pass, not two); the
+    // user's IoU applies to the final, refined detections below.
+    const candidates = handCandidates(boxes, scores, C, { iouThreshold: Math.min(CANDIDATE_IOU, settings.iou), scoreThreshold: settings.threshold, maxDetections: settings.maxDetections });
+    const crops: { score: number; win: CropWindow; input: Float32Array }[] = [];
+    for (const c of candidates) {
+      const [ymin, xmin, ymax, xmax] = c.box;
+      const hand = { x: xmin * width, y: ymin * height, w: (xmax - xmin) * width, h: (ymax - ymin) * height };
+      // As evaluation does (second-stage.ts readWords): a box under a pixel is no hand to read.
+      if (hand.w < 1 || hand.h < 1) continue;
+      const win = cropWindow(hand, cropMeta.pad);
+      const input = spares.pop() ?? new Float32Array(S * S * 3);
+      toModelInputInto(cropRgb(rgb, width, height, win, S), input);
+      crops.push({ score: c.score, win, input });
+    }
     const kept: { box: number[]; score: number; word: number }[] = [];
-    const input = spare ?? new Float32Array(S * S * 3);
-    spare = null;
     try {
-      for (const c of candidates) {
-        const [ymin, xmin, ymax, xmax] = c.box;
-        const hand = { x: xmin * width, y: ymin * height, w: (xmax - xmin) * width, h: (ymax - ymin) * height };
-        // As evaluation does (second-stage.ts readWords): a box under a pixel is no hand to read.
-        if (hand.w < 1 || hand.h < 1) continue;
-        const win = cropWindow(hand, cropMeta.pad);
-        toModelInputInto(cropRgb(rgb, width, height, win, S), input);
-        const out = await session.run({ [CROP_INPUT]: new ort.Tensor('float32', input, [1, S, S, 3]) });
+      const outs: InferenceSession.OnnxValueMapType[] = [];
+      // One after another: run at once (onnxruntime-node gives each call a thread) they were no faster on
+      // 2 cores, only noisier.
+      for (const c of crops) outs.push(await session.run({ [CROP_INPUT]: new ort.Tensor('float32', c.input, [1, S, S, 3]) }));
+      outs.forEach((out, i) => {
         const probs = out[CROP_OUTPUTS.probs]!.data as Float32Array;
         const offsets = out[CROP_OUTPUTS.box]!.data as Float32Array;
         if (probs.length !== C) throw new KslError('INVALID', `${path.basename(file)} gives ${probs.length} word probabilities, but the detector scores ${C} classes; export both from the same run.`);
         let word = 0;
         for (let k = 1; k < C; k++) if (probs[k]! > probs[word]!) word = k;
-        const score = c.score * probs[word]!;
+        const score = twoStageScore(crops[i]!.score, probs, word);
         if (score >= settings.threshold) {
-          const b = decodeCropBox(offsets, win);
+          const b = decodeCropBox(offsets, crops[i]!.win);
           const clip = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
           kept.push({ box: [clip(b.y / height), clip(b.x / width), clip((b.y + b.h) / height), clip((b.x + b.w) / width)], score, word });
         }
         for (const o of Object.values(out)) (o as Tensor & { dispose?: () => void }).dispose?.();
-      }
+      });
     } finally {
-      spare = input;
+      for (const c of crops) spares.push(c.input);
     }
     if (kept.length === 0) return [];
     // One row per kept crop, its score in its word's column only: post.ksl's class-wise NMS and max apply.

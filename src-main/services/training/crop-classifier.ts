@@ -374,6 +374,17 @@ export function loadCropClassifier(dir: string): { weights: CropClassifierWeight
   return { weights, meta: { cropSize: num('cropSize'), pad: num('pad'), pool: num('pool') }, extra };
 }
 
+/**
+ * A two-stage detection's score for word `cls`: the detector's hand score × the crop's P(word) (which
+ * already leaves out the crop's "no sign" share). The same in evaluation and live, so the live threshold
+ * means what the metrics measured. (A geometric mean of the two stages' hand estimates, each P(hand),
+ * scored the same AP on the sample and found no more hands at 0.6 unless candidates were taken from
+ * 0.6², which doubled the crop passes.)
+ */
+export function twoStageScore(hand: number, probs: ArrayLike<number>, cls: number): number {
+  return hand * probs[cls]!;
+}
+
 /** Candidate hands for the second stage: class-agnostic NMS over the detector's hand scores. */
 export interface CandidateOptions {
   iouThreshold: number;
@@ -381,7 +392,24 @@ export interface CandidateOptions {
   maxDetections: number;
 }
 
-export const EVAL_CANDIDATES: Readonly<CandidateOptions> = Object.freeze({ iouThreshold: 0.5, scoreThreshold: 0.05, maxDetections: 5 });
+/**
+ * The IoU above which two candidates are one hand. Lower than the final NMS (0.5 in evaluation, the
+ * user's 0.6 live): two candidates on one hand overlap only 0.4–0.6 (the detector's neighbouring anchors),
+ * and each costs a crop pass (~6 ms live), while the close-up refines whichever box is kept. On the
+ * sample (320×192 run, `ksl eval`): 0.5 → 0.4 changed test AP50 / AP from 0.9713 / 0.6574 to
+ * 0.9716 / 0.6577; 0.3 lost (0.961 / 0.649), suppressing the second of two touching hands.
+ */
+export const CANDIDATE_IOU = 0.4;
+
+/** Candidates in evaluation (and so in every metric): every hand the detector half-believes in. */
+export const EVAL_CANDIDATES: Readonly<CandidateOptions> = Object.freeze({ iouThreshold: CANDIDATE_IOU, scoreThreshold: 0.05, maxDetections: 5 });
+
+/**
+ * Candidates mined from the training frames for the second stage's training set (second-stage.ts): at
+ * IoU 0.5, as measured with (bench:train 0.979 / 0.682); a duplicate near a hand is one more jittered
+ * crop of it.
+ */
+export const MINING_CANDIDATES: Readonly<CandidateOptions> = Object.freeze({ iouThreshold: 0.5, scoreThreshold: 0.05, maxDetections: 5 });
 
 /**
  * boxes M×4 ([ymin,xmin,ymax,xmax], any unit), scores M×C → candidates with their hand score, best first.

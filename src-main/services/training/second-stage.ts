@@ -18,6 +18,7 @@ import {
   encodeCropBox,
   jitteredWindow,
   poolCropFeatures,
+  twoStageScore,
   type CropClassifierMeta,
   type CropClassifierWeights,
   type CropWindow,
@@ -218,7 +219,7 @@ export async function readWords(
           Math.min(1, (r.x + r.w) / width),
         ];
         const order = Array.from(pred.probs.keys()).sort((a, b) => pred.probs[b]! - pred.probs[a]! || a - b);
-        for (const cls of order.slice(0, top)) out[i]!.push({ box: refined, score: c.score * pred.probs[cls]!, cls, index: c.index });
+        for (const cls of order.slice(0, top)) out[i]!.push({ box: refined, score: twoStageScore(c.score, pred.probs, cls), cls, index: c.index });
       }
       // Refined boxes of neighbouring candidates converge on the same hand: keep the best of each word.
       out[i] = classwiseNms(out[i]!, weights.classes, REFINED_NMS_IOU);

@@ -7,6 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  CANDIDATE_IOU,
+  EVAL_CANDIDATES,
+  MINING_CANDIDATES,
   classifyCrop,
   cropFeatureLength,
   cropWindow,
@@ -78,6 +81,20 @@ describe('crop classifier parts', () => {
     const found = handCandidates(boxes, scores, 2, { scoreThreshold: 0.05, iouThreshold: 0.5, maxDetections: 5 });
     expect(found.map((d) => d.index)).toEqual([1, 2]);
     expect(found[0]!.score).toBeCloseTo(1 - 0.9 * 0.3, 6);
+  });
+
+  it('takes two candidates at IoU 0.5 as one hand (one crop pass), and two at IoU 0.3 as two', () => {
+    // Box A [0,0,0.2,0.3]; B shifted right by d overlaps it with IoU (0.3 − d) / (0.3 + d).
+    const shifted = (d: number) => [0, 0, 0.2, 0.3, 0, d, 0.2, 0.3 + d];
+    const scores = [0.9, 0, 0.8, 0];
+    const d05 = 0.1; // IoU 0.2 / 0.4 = 0.5
+    const d03 = 0.3 * (1 - 0.3) / (1 + 0.3); // IoU 0.3
+    expect(CANDIDATE_IOU).toBeLessThan(0.5);
+    expect(EVAL_CANDIDATES.iouThreshold).toBe(CANDIDATE_IOU);
+    expect(handCandidates(shifted(d05), scores, 2).map((d) => d.index)).toEqual([0]);
+    expect(handCandidates(shifted(d03), scores, 2).map((d) => d.index)).toEqual([0, 1]);
+    // Mining for the second stage's training set keeps the 0.5 it was measured with: both stay.
+    expect(handCandidates(shifted(d05 + 0.001), scores, 2, MINING_CANDIDATES).map((d) => d.index)).toEqual([0, 1]);
   });
 
   it('runs the MLP forward pass as computed by hand', () => {
