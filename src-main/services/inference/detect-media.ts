@@ -51,6 +51,9 @@ export interface FrameDetections {
   /** The image file, relative to --images. */
   file?: string;
   boxes: LiveDetection[];
+  /** This frame's latency (as latencyMs) and the second stage's share of it, ms. */
+  ms: number;
+  cropMs: number;
 }
 
 export interface DetectMediaResult {
@@ -262,8 +265,10 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
         inf.push(r.timing.inferenceMs);
         nms.push(r.timing.nmsMs);
         crop.push(r.timing.cropMs);
+        const ms = Math.round((done - ready) * 100) / 100;
         ready = done;
-        detections.push(o.video ? { frame: i, t: fps ? Number((i / fps).toFixed(4)) : undefined, boxes: r.detections } : { frame: i, file: images[i], boxes: r.detections });
+        const cropMs = Math.round(r.timing.cropMs * 100) / 100;
+        detections.push(o.video ? { frame: i, t: fps ? Number((i / fps).toFixed(4)) : undefined, boxes: r.detections, ms, cropMs } : { frame: i, file: images[i], boxes: r.detections, ms, cropMs });
       }
       const code = await closed;
       if (o.signal?.aborted) throw new KslError('CANCELLED', 'Cancelled.');

@@ -83,6 +83,8 @@ describe('ksl detect', () => {
     expect(out.secondStage).toMatchObject({ file: path.join(dir, 'two-stage', 'model.crop.onnx'), ...CROP_TEST_META });
     expect(out.breakdownMs.crop).toBeGreaterThan(0);
     const grey = out.detections[2];
+    expect(grey.cropMs).toBeGreaterThan(0);
+    expect(grey.cropMs).toBeLessThan(grey.ms);
     expect(grey.file).toBe('c-grey.png');
     // The crop model's word (2) for both hands, scored hand × P(word), best first.
     const hands = tinyHandScores(128);
@@ -103,6 +105,12 @@ describe('ksl detect', () => {
     expect(out.detections[5]).toMatchObject({ frame: 5, t: 0.2 });
     expect(out.source).toMatchObject({ width: 640, height: 360, fps: 25 });
     expect(Object.keys(out.breakdownMs).sort()).toEqual(['crop', 'decodeWait', 'inference', 'nms', 'preprocess']);
+    // Each frame's own latency (what p50 / p95 summarise); no second stage, so no crop time.
+    const ms = out.detections.map((d: { ms: number }) => d.ms);
+    expect(ms.every((v: number) => v > 0)).toBe(true);
+    expect(out.detections.every((d: { cropMs: number }) => d.cropMs === 0)).toBe(true);
+    expect(Math.max(...ms)).toBeCloseTo(out.latencyMs.max, 1);
+    expect(ms.filter((v: number) => v <= out.latencyMs.p50 + 0.01).length).toBeGreaterThanOrEqual(12);
 
     const labels = path.join(dir, 'other-labels.pbtxt');
     writeFileSync(labels, "item { id: 1 name: 'one' }\nitem { id: 2 name: '둘' }\n");
