@@ -35,6 +35,7 @@ import {
   CROP_META,
   DEFAULT_CROP_TRAINING,
   EVAL_CANDIDATES,
+  MINING_CANDIDATES,
   handCandidates,
   loadCropClassifier,
   saveCropClassifier,
@@ -143,7 +144,10 @@ export const DEFAULT_TUNING: Readonly<HeadTuning> = Object.freeze({
  * a 384×224 detector with its second stage scored test AP50 0.980 / AP 0.625 against 0.977 / 0.637 at
  * 640×352 (crop-lab.ts), at 38% of the pixels — features cached 2.6× faster and a live frame ~2.5×
  * cheaper. (Alone, the detector needs its pixels: 0.762 / 0.405 at 384×224, 0.816 / 0.470 at 640×352.)
- * Smaller frames are not upscaled.
+ * 320×192 was tried as the default for live speed (issue #7): `ksl demo` 0.957 / 0.642 against 0.982 /
+ * 0.671, and at the live threshold 0.6 its hand scores ran lower: the held-out signer's "119" video had
+ * 22 of 91 frames with no word (0 at 384×224), a 1280×720 clip 101 of 360 (7), for a detector ~25%
+ * cheaper. Smaller frames are not upscaled.
  */
 const AUTO_INPUT_PIXELS = 384 * 224;
 
@@ -636,7 +640,7 @@ function trainingCandidates(
       const base = (s + k) * copies * frameSize;
       for (let j = 0; j < frameSize; j++) buf[k * frameSize + j] = HALF_TO_FLOAT[cache.train[base + j]!]!;
     }
-    out.push(...stageOne(tf, trainer, { ...cache, test: buf }, n, classes, context, levelShapes, EVAL_CANDIDATES).hands);
+    out.push(...stageOne(tf, trainer, { ...cache, test: buf }, n, classes, context, levelShapes, MINING_CANDIDATES).hands);
   }
   return out;
 }
