@@ -55,8 +55,11 @@ export interface LiveDetectResult {
   width: number;
   height: number;
   /** Milliseconds spent on the Node side: decode+preprocess, inference, NMS, and all of it. */
-  /** cropMs: the second stage (close-ups of the hands), when the model has one. */
-  timing: { preprocessMs: number; inferenceMs: number; nmsMs: number; cropMs?: number; totalMs: number };
+  /**
+   * cropMs: the second stage (close-ups of the hands), when the model has one. tracked: the detector was
+   * skipped and the last frame's hands followed by the second stage alone (KSL_LIVE_REDETECT).
+   */
+  timing: { preprocessMs: number; inferenceMs: number; nmsMs: number; cropMs?: number; tracked?: boolean; totalMs: number };
 }
 
 /** The notebook's settings; all adjustable. */

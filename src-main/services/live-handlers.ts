@@ -34,6 +34,17 @@ export function liveThreads(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(n) && n >= 1 && n <= 8 ? n : 1;
 }
 
+/**
+ * With a second stage, the live detector runs on every Nth camera frame and the hands it found are
+ * followed by the second stage alone in between (DetectorOptions.redetectEvery): `KSL_LIVE_REDETECT`
+ * (1–60; 1 runs the detector on every frame), else 5. A new hand is found within 5 answered frames
+ * (~0.2 s at 25 fps); the README's Live section has the measurement.
+ */
+export function liveRedetect(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.KSL_LIVE_REDETECT);
+  return Number.isInteger(n) && n >= 1 && n <= 60 ? n : 5;
+}
+
 function toModelInfo(base: LiveModelInfo | undefined, id: string, info: DetectorInfo): LiveModelInfo {
   return {
     ...(base ?? { id, name: id.replace(/^(run|file):/, ''), source: id.startsWith('run:') ? 'run' : 'file' }),
@@ -59,7 +70,7 @@ export function createLiveHandlers(need: () => { project: Project; jobs: JobMana
     const have = loaded.get(modelId);
     if (have && have.key === key) return have;
     if (have) void inference.unload(have.key).catch(() => {});
-    const info = await inference.load(key, loc.file, { labelMap: loc.labelMap ?? undefined, intraOpThreads: liveThreads() });
+    const info = await inference.load(key, loc.file, { labelMap: loc.labelMap ?? undefined, intraOpThreads: liveThreads(), redetectEvery: liveRedetect() });
     const l = { key, info, projectDir: project.dir };
     loaded.set(modelId, l);
     return l;
@@ -100,13 +111,14 @@ export function createLiveHandlers(need: () => { project: Project; jobs: JobMana
         );
       }
       const t2 = performance.now();
-      const r = await inference.detect(l.key, bytes, width, height, settings);
+      // Camera frames are one stream: hands are followed between detector runs (proposals below are not).
+      const r = await inference.detect(l.key, bytes, width, height, settings, undefined, { track: true });
       const totalMs = performance.now() - t1;
       return {
         detections: r.detections,
         width,
         height,
-        timing: { preprocessMs: t2 - t1 + r.timing.preprocessMs, inferenceMs: r.timing.inferenceMs, nmsMs: r.timing.nmsMs, ...(r.timing.cropMs !== undefined ? { cropMs: r.timing.cropMs } : {}), totalMs },
+        timing: { preprocessMs: t2 - t1 + r.timing.preprocessMs, inferenceMs: r.timing.inferenceMs, nmsMs: r.timing.nmsMs, ...(r.timing.cropMs !== undefined ? { cropMs: r.timing.cropMs } : {}), ...(r.timing.tracked ? { tracked: true } : {}), totalMs },
       };
     },
     'editor.propose': async ({ modelId, frameIds, settings }) => {

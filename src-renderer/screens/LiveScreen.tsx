@@ -81,7 +81,7 @@ export function LiveScreen() {
             <span title="answered frames per second">{stats.fps.toFixed(1)} fps</span>
             <span title="grab + send + service + answer (a frame grabbed ahead does not count its wait), last / median of 30">round trip {stats.roundTripMs.toFixed(0)} ms (p50 {stats.roundTripP50.toFixed(0)})</span>
             <span title="the inference service's own timing">
-              service {stats.service ? `${stats.service.totalMs.toFixed(0)} ms (pre ${stats.service.preprocessMs.toFixed(0)}, model ${stats.service.inferenceMs.toFixed(0)}, NMS ${stats.service.nmsMs.toFixed(1)}${stats.service.cropMs !== undefined ? `, close-ups ${stats.service.cropMs.toFixed(0)}` : ''})` : '—'}
+              service {stats.service ? `${stats.service.totalMs.toFixed(0)} ms (pre ${stats.service.preprocessMs.toFixed(0)}, model ${stats.service.inferenceMs.toFixed(0)}, NMS ${stats.service.nmsMs.toFixed(1)}${stats.service.cropMs !== undefined ? `, close-ups ${stats.service.cropMs.toFixed(0)}` : ''}${stats.service.tracked ? ', hands followed without the detector' : ''})` : '—'}
             </span>
             <span title={`camera frame → RGB bytes (${stats.grabMethod === 'video-frame' ? 'WebCodecs VideoFrame.copyTo' : 'canvas drawImage + getImageData'}), sent raw`}>grab {stats.grabMs.toFixed(1)} ms</span>
             <span>{stats.width ? `${stats.width}×${stats.height}` : ''}</span>

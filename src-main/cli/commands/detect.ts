@@ -46,6 +46,7 @@ export function registerDetectCommand(program: Command): void {
       if (!(LEVELS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--opt-level must be one of ${LEVELS.join(', ')} (got ${JSON.stringify(v)}).`);
       return v as (typeof LEVELS)[number];
     }, 'all')
+    .option('--redetect <n>', 'with a second stage, on a video: run the detector every n frames and follow the hands it found with the second stage alone in between (1: the detector on every frame)', whole('--redetect', 1, 1000), 1)
     .option('--frames <n>', 'stop after this many frames', whole('--frames', 1, 10_000_000))
     .option('--json', 'print one JSON document')
     .action(withErrors(async (model: string, opts) => {
@@ -62,6 +63,7 @@ export function registerDetectCommand(program: Command): void {
           intraOpThreads: (opts.threads as number | undefined) ?? defaultThreads(),
           graphOptimizationLevel: opts.optLevel,
           maxFrames: opts.frames as number | undefined,
+          redetectEvery: opts.redetect as number,
           signal: ac.signal,
         });
         printResult(opts, r, () => {

@@ -28,7 +28,7 @@ import { ffmpegReason } from '../media/ffmpeg-output';
 import { probeVideo } from '../media/probe';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { openDetector, type Detector, type DetectorInfo, type DetectorOptions, type DetectTiming } from './detector';
+import { openDetector, type DetectCall, type Detector, type DetectorInfo, type DetectorOptions, type DetectTiming } from './detector';
 import { InferenceService } from './inference-service';
 
 export interface DetectMediaOptions extends DetectorOptions {
@@ -54,6 +54,8 @@ export interface FrameDetections {
   /** This frame's latency (as latencyMs) and the second stage's share of it, ms. */
   ms: number;
   cropMs: number;
+  /** The detector was skipped: the hands of the previous frame were followed (DetectorOptions.redetectEvery). */
+  tracked?: boolean;
 }
 
 export interface DetectMediaResult {
@@ -75,6 +77,16 @@ export interface DetectMediaResult {
    * stage (`crop`: candidates, crops, the crop model, its NMS; 0 without one).
    */
   breakdownMs: { decodeWait: number; preprocess: number; inference: number; nms: number; crop: number };
+  /**
+   * Following hands between detector runs (a video with a second stage and redetectEvery > 1): the
+   * setting in effect, how many frames skipped the detector, and the latency of each kind of frame.
+   * `breakdownMs.inference` is the median over the frames that ran the detector.
+   */
+  tracking: {
+    redetectEvery: number;
+    trackedFrames: number;
+    latencyMs: { detector: { frames: number; p50: number; p95: number }; tracked: { frames: number; p50: number; p95: number } };
+  };
   /**
    * CPU time of this process (main thread + inference worker; ffmpeg not included) per frame: close to what
    * a frame costs on an idle core when the machine is busy with other work and wall times are not.
@@ -151,7 +163,7 @@ class FrameQueue {
 /** Where the model runs: the inference worker (default), or this thread (KSL_DETECT_IN_THREAD=1, for measuring the hop). */
 interface Runner {
   load(key: string, file: string, options: DetectorOptions): Promise<DetectorInfo>;
-  detect(key: string, rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>, scaled?: Uint8Array): Promise<{ detections: LiveDetection[]; timing: DetectTiming }>;
+  detect(key: string, rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>, scaled?: Uint8Array, call?: DetectCall): Promise<{ detections: LiveDetection[]; timing: DetectTiming }>;
   close(): Promise<void>;
 }
 
@@ -159,7 +171,7 @@ function inThreadRunner(): Runner {
   let d: Detector | null = null;
   return {
     load: async (_key, file, options) => (d = await openDetector(file, options)).info,
-    detect: (_key, rgb, w, h, s, scaled) => d!.detect(rgb, w, h, s, scaled),
+    detect: (_key, rgb, w, h, s, scaled, call) => d!.detect(rgb, w, h, s, scaled, call),
     close: async () => d?.close(),
   };
 }
@@ -187,7 +199,10 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
   const settings: LiveSettings = { threshold: o.settings?.threshold ?? 0.6, iou: o.settings?.iou ?? 0.6, maxDetections: o.settings?.maxDetections ?? 5 };
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'ksl-detect-'));
   try {
-    const info = await service.load('m', path.resolve(modelFile), { labelMap: o.labelMap, intraOpThreads: o.intraOpThreads, graphOptimizationLevel: o.graphOptimizationLevel });
+    // A video is one stream: with a second stage, hands can be followed between detector runs.
+    const redetectEvery = o.video ? Math.max(1, o.redetectEvery ?? 1) : 1;
+    const info = await service.load('m', path.resolve(modelFile), { labelMap: o.labelMap, intraOpThreads: o.intraOpThreads, graphOptimizationLevel: o.graphOptimizationLevel, redetectEvery });
+    const track = redetectEvery > 1 && info.secondStage !== null;
     // Fixed input: ffmpeg stretches to it (training's decode). Dynamic (tf2onnx), or a second stage (its
     // crops are cut from the frame at its own resolution; the detector resizes for stage 1): the source size.
     let w = info.input.width;
@@ -249,6 +264,8 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
     const inf: number[] = [];
     const nms: number[] = [];
     const crop: number[] = [];
+    const tracked: number[] = [];
+    const detectorFrames: number[] = [];
     let ready = t0;
     try {
       for (;;) {
@@ -256,19 +273,23 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
         const scaled = scaledQueue ? await scaledQueue.next() : undefined;
         if (!frame || scaled === null) break;
         const got = performance.now();
-        const r = await service.detect('m', frame, w, h, settings, scaled);
+        const r = await service.detect('m', frame, w, h, settings, scaled, track ? { track: true } : undefined);
         const done = performance.now();
         const i = detections.length;
         latency.push(done - ready);
         waits.push(got - ready);
         pre.push(r.timing.preprocessMs);
-        inf.push(r.timing.inferenceMs);
+        if (r.timing.tracked) tracked.push(done - ready);
+        else {
+          inf.push(r.timing.inferenceMs);
+          detectorFrames.push(done - ready);
+        }
         nms.push(r.timing.nmsMs);
         crop.push(r.timing.cropMs);
         const ms = Math.round((done - ready) * 100) / 100;
         ready = done;
         const cropMs = Math.round(r.timing.cropMs * 100) / 100;
-        detections.push(o.video ? { frame: i, t: fps ? Number((i / fps).toFixed(4)) : undefined, boxes: r.detections, ms, cropMs } : { frame: i, file: images[i], boxes: r.detections, ms, cropMs });
+        detections.push(o.video ? { frame: i, t: fps ? Number((i / fps).toFixed(4)) : undefined, boxes: r.detections, ms, cropMs, ...(r.timing.tracked ? { tracked: true } : {}) } : { frame: i, file: images[i], boxes: r.detections, ms, cropMs });
       }
       const code = await closed;
       if (o.signal?.aborted) throw new KslError('CANCELLED', 'Cancelled.');
@@ -283,6 +304,10 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
     const sorted = [...latency].sort((a, b) => a - b);
     const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
     const r2 = (x: number) => Math.round(x * 100) / 100;
+    const summary = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return xs.length ? { frames: xs.length, p50: r2(percentile(sorted, 50)), p95: r2(percentile(sorted, 95)) } : { frames: 0, p50: 0, p95: 0 };
+    };
     return {
       model: path.resolve(modelFile),
       format: info.format,
@@ -297,7 +322,15 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
       seconds: r2(seconds),
       latencyMs: { p50: r2(percentile(sorted, 50)), p95: r2(percentile(sorted, 95)), mean: r2(sorted.reduce((a, b) => a + b, 0) / sorted.length), max: r2(sorted[sorted.length - 1]!) },
       cpuMsPerFrame: r2((cpu.user + cpu.system) / 1000 / Math.max(1, detections.length)),
-      breakdownMs: { decodeWait: r2(med(waits)), preprocess: r2(med(pre)), inference: r2(med(inf)), nms: r2(med(nms)), crop: r2(med(crop)) },
+      breakdownMs: { decodeWait: r2(med(waits)), preprocess: r2(med(pre)), inference: r2(inf.length ? med(inf) : 0), nms: r2(med(nms)), crop: r2(med(crop)) },
+      tracking: {
+        redetectEvery: track ? redetectEvery : 1,
+        trackedFrames: tracked.length,
+        latencyMs: {
+          detector: summary(detectorFrames),
+          tracked: summary(tracked),
+        },
+      },
       detections,
     };
   } finally {

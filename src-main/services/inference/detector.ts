@@ -16,6 +16,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { LIVE_DEFAULTS, type LiveDetection, type LiveModelFormat, type LiveSettings } from '../../../src-shared/api-live';
 import { parseLabelMap } from '../../../src-shared/formats/label-map';
 import { KslError } from '../../../src-shared/result';
+import { nonMaxSuppression } from '../../../src-shared/detector/nms';
 import { readModelMetadata } from '../detector/onnx/onnx-proto';
 import { CANDIDATE_IOU, CROP_META, cropRgb, cropWindow, decodeCropBox, handCandidates, twoStageScore, type CropClassifierMeta, type CropWindow } from '../training/crop-classifier';
 import { toModelInputInto } from './model-input';
@@ -29,6 +30,13 @@ export interface DetectorOptions {
   /** onnxruntime intra-op threads (default 1: the UI, the camera and ffmpeg need the other core). */
   intraOpThreads?: number;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * With a second stage: run the detector on every Nth frame of a stream and, on the frames between,
+   * follow the hands found so far with the second stage alone (each hand's refined box is the next
+   * frame's crop). 1 (the default) runs the detector on every frame. Applies only to `detect` calls with
+   * `{ track: true }` (a video, a camera), never to unrelated images.
+   */
+  redetectEvery?: number;
 }
 
 export interface DetectorInfo {
@@ -49,6 +57,14 @@ export interface DetectTiming {
   nmsMs: number;
   /** The second stage: candidates, crops, crop model runs and the final NMS (0 without one). */
   cropMs: number;
+  /** The detector was skipped: the hands of the previous frame were followed by the second stage alone. */
+  tracked?: boolean;
+}
+
+/** Per-call options of Detector.detect. */
+export interface DetectCall {
+  /** Frames of one stream in order (see DetectorOptions.redetectEvery). */
+  track?: boolean;
 }
 
 /** The second stage's graph input and outputs (export-onnx.ts writes them, the detector reads them). */
@@ -80,7 +96,7 @@ export interface Detector {
    * same frame already stretched to the model's fixed input (e.g. by ffmpeg's bilinear scale, training's
    * decode), which then replaces the resize here; `rgb` stays the frame the second stage crops from.
    */
-  detect(rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>, scaled?: Uint8Array): Promise<{ detections: LiveDetection[]; timing: DetectTiming }>;
+  detect(rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>, scaled?: Uint8Array, call?: DetectCall): Promise<{ detections: LiveDetection[]; timing: DetectTiming }>;
   close(): Promise<void>;
 }
 
@@ -191,11 +207,28 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
     return { tensor: new ort.Tensor('float32', buffer, [1, h, w, 3]), buffer };
   };
 
-  const detect: Detector['detect'] = async (rgb, width, height, s, scaled) => {
+  // Hands followed from frame to frame (DetectorOptions.redetectEvery): the last frame's refined boxes.
+  const redetectEvery = Math.max(1, Math.floor(options.redetectEvery ?? 1));
+  let tracks: Hand[] = [];
+  let sinceDetector = 0;
+  let trackClasses = 0;
+
+  const detect: Detector['detect'] = async (rgb, width, height, s, scaled, call) => {
     if (rgb.length !== width * height * 3) {
       throw new KslError('INVALID', `The frame has ${rgb.length} bytes, but ${width}×${height} RGB needs ${width * height * 3} (3 per pixel, no padding).`);
     }
     const settings = settingsOf(s);
+    const follow = call?.track === true && second !== null && redetectEvery > 1;
+    if (follow && tracks.length > 0 && sinceDetector < redetectEvery - 1) {
+      // No detector, no resize: each hand's crop is cut where the last frame's close-up put it. A hand
+      // that stops reading as a word (moved away, put down) drops out, and with none left the next frame
+      // runs the detector.
+      sinceDetector++;
+      const t0 = now();
+      const r = await second!.read(rgb, width, height, tracks, trackClasses, names, settings);
+      tracks = r.hands;
+      return { detections: r.detections, timing: { preprocessMs: 0, inferenceMs: 0, nmsMs: 0, cropMs: now() - t0, tracked: true } };
+    }
     const t0 = now();
     let w = width;
     let h = height;
@@ -232,9 +265,14 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
       if (second) {
         // The crops come from `rgb` as given (the frame's own resolution), not from the resized input.
         const t3 = now();
-        detections = await second.detect(rgb, width, height, get(layout.outputs.boxes), scores, C, names, settings);
+        const r = await second.read(rgb, width, height, second.candidates(get(layout.outputs.boxes), scores, C, settings), C, names, settings);
         for (const o of Object.values(out)) (o as Tensor & { dispose?: () => void }).dispose?.();
-        return { detections, timing: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, nmsMs: 0, cropMs: now() - t3 } };
+        if (follow) {
+          tracks = r.hands;
+          sinceDetector = 0;
+          trackClasses = C;
+        }
+        return { detections: r.detections, timing: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, nmsMs: 0, cropMs: now() - t3 } };
       }
       detections = post.ksl(get(layout.outputs.boxes), scores, names, settings);
     } else {
@@ -256,11 +294,22 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
   };
 }
 
+/** A hand to read: its box ([ymin, xmin, ymax, xmax] normalised to the frame) and the detector's hand score. */
+interface Hand {
+  box: number[];
+  score: number;
+}
+
 interface SecondStage {
   file: string;
   meta: CropClassifierMeta;
-  /** Stage-1 outputs (boxes N×4 normalised, scores N×C) → the final detections on `rgb` (width × height). */
-  detect(rgb: Uint8Array, width: number, height: number, boxes: Float32Array, scores: Float32Array, classes: number, names: ReadonlyMap<number, string>, settings: LiveSettings): Promise<LiveDetection[]>;
+  /** Stage-1 outputs (boxes N×4 normalised, scores N×C) → candidate hands, best first. */
+  candidates(boxes: Float32Array, scores: Float32Array, classes: number, settings: LiveSettings): Hand[];
+  /**
+   * Reads each hand from its close-up in `rgb` (width × height) → the final detections, and the hands
+   * that read as a word at the threshold, at their refined boxes (the next frame's hands when tracking).
+   */
+  read(rgb: Uint8Array, width: number, height: number, hands: readonly Hand[], classes: number, names: ReadonlyMap<number, string>, settings: LiveSettings): Promise<{ detections: LiveDetection[]; hands: Hand[] }>;
   close(): Promise<void>;
 }
 
@@ -288,12 +337,13 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
   }
   // Float inputs for the crops, reused from frame to frame (a 128² crop is 196 KB).
   const spares: Float32Array[] = [];
-  const detect: SecondStage['detect'] = async (rgb, width, height, boxes, scores, C, names, settings) => {
-    // Candidates as in evaluation (CANDIDATE_IOU: two boxes on one hand are one crop pass, not two); the
-    // user's IoU applies to the final, refined detections below.
-    const candidates = handCandidates(boxes, scores, C, { iouThreshold: Math.min(CANDIDATE_IOU, settings.iou), scoreThreshold: settings.threshold, maxDetections: settings.maxDetections });
+  // Candidates as in evaluation (CANDIDATE_IOU: two boxes on one hand are one crop pass, not two); the
+  // user's IoU applies to the final, refined detections.
+  const candidates: SecondStage['candidates'] = (boxes, scores, C, settings) =>
+    handCandidates(boxes, scores, C, { iouThreshold: Math.min(CANDIDATE_IOU, settings.iou), scoreThreshold: settings.threshold, maxDetections: settings.maxDetections }).map((c) => ({ box: c.box, score: c.score }));
+  const read: SecondStage['read'] = async (rgb, width, height, hands, C, names, settings) => {
     const crops: { score: number; win: CropWindow; input: Float32Array }[] = [];
-    for (const c of candidates) {
+    for (const c of hands) {
       const [ymin, xmin, ymax, xmax] = c.box;
       const hand = { x: xmin * width, y: ymin * height, w: (xmax - xmin) * width, h: (ymax - ymin) * height };
       // As evaluation does (second-stage.ts readWords): a box under a pixel is no hand to read.
@@ -303,7 +353,7 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
       toModelInputInto(cropRgb(rgb, width, height, win, S), input);
       crops.push({ score: c.score, win, input });
     }
-    const kept: { box: number[]; score: number; word: number }[] = [];
+    const kept: { box: number[]; score: number; word: number; hand: number }[] = [];
     try {
       const outs: InferenceSession.OnnxValueMapType[] = [];
       // One after another: run at once (onnxruntime-node gives each call a thread) they were no faster on
@@ -319,14 +369,14 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
         if (score >= settings.threshold) {
           const b = decodeCropBox(offsets, crops[i]!.win);
           const clip = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
-          kept.push({ box: [clip(b.y / height), clip(b.x / width), clip((b.y + b.h) / height), clip((b.x + b.w) / width)], score, word });
+          kept.push({ box: [clip(b.y / height), clip(b.x / width), clip((b.y + b.h) / height), clip((b.x + b.w) / width)], score, word, hand: crops[i]!.score });
         }
         for (const o of Object.values(out)) (o as Tensor & { dispose?: () => void }).dispose?.();
       });
     } finally {
       for (const c of crops) spares.push(c.input);
     }
-    if (kept.length === 0) return [];
+    if (kept.length === 0) return { detections: [], hands: [] };
     // One row per kept crop, its score in its word's column only: post.ksl's class-wise NMS and max apply.
     const rows = new Float32Array(kept.length * 4);
     const matrix = new Float32Array(kept.length * C).fill(-1);
@@ -334,7 +384,9 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
       rows.set(k.box, 4 * i);
       matrix[i * C + k.word] = k.score;
     });
-    return post.ksl(rows, matrix, names, settings);
+    // Two refined boxes on one hand are one hand to follow (by hand score, as candidates are chosen).
+    const next = nonMaxSuppression(rows, Float32Array.from(kept, (k) => k.hand), { iouThreshold: CANDIDATE_IOU, scoreThreshold: 0, maxDetections: settings.maxDetections });
+    return { detections: post.ksl(rows, matrix, names, settings), hands: next.map((d) => ({ box: d.box, score: d.score })) };
   };
-  return { file, meta: cropMeta, detect, close: () => session.release() };
+  return { file, meta: cropMeta, candidates, read, close: () => session.release() };
 }

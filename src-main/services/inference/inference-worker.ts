@@ -30,7 +30,7 @@ async function handle(m: WorkerRequest): Promise<unknown> {
     case 'detect': {
       const d = detectors.get(m.key);
       if (!d) throw Object.assign(new Error(`Model ${m.key} is not loaded; call live.load first.`), { code: 'NOT_FOUND' });
-      return (await d).detect(m.rgb, m.width, m.height, m.settings, m.scaled);
+      return (await d).detect(m.rgb, m.width, m.height, m.settings, m.scaled, m.call);
     }
     case 'exportRun': {
       // A run's best checkpoint → ONNX (about a second of graph conversion), here rather than on the main

@@ -104,6 +104,49 @@ describe('a KSL model with a second stage beside it', () => {
     }
   });
 
+  it('follows the hands between detector runs on a stream (redetectEvery), never on unrelated frames', async () => {
+    const d = await openDetector(model, { redetectEvery: 3 });
+    const W = 640;
+    const H = 480;
+    const s = { threshold: 0.3, iou: 0.6, maxDetections: 5 };
+    const close = (a: readonly number[], b: readonly number[]) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
+    try {
+      const first = await d.detect(grey(W, H), W, H, s, undefined, { track: true });
+      expect(first.timing.tracked).toBeUndefined();
+      expect(first.timing.inferenceMs).toBeGreaterThan(0);
+      // Frames 2 and 3: no detector; each hand is cropped at the box the last frame's close-up gave it, and
+      // keeps the detector's hand score (so the score stays hand × P(word)). The tiny crop model moves
+      // every box the same way, so the hands' boxes converge and the class-wise NMS may merge them: the
+      // best (anchor 1's hand) is followed exactly.
+      expect(first.detections).toHaveLength(2);
+      let box = first.detections[0]!.box;
+      for (let k = 0; k < 2; k++) {
+        const next = await d.detect(grey(W, H), W, H, s, undefined, { track: true });
+        expect(next.timing).toMatchObject({ tracked: true, inferenceMs: 0, preprocessMs: 0 });
+        expect(next.timing.cropMs).toBeGreaterThan(0);
+        expect(next.detections.length).toBeGreaterThanOrEqual(1);
+        expect(next.detections.every((x) => x.classId === 2)).toBe(true);
+        expect(next.detections[0]!.score).toBeCloseTo(HAND[1]! * P_WORD2, 5);
+        close(next.detections[0]!.box, expectedBox(box, W, H));
+        box = next.detections[0]!.box;
+      }
+      // Frame 4: the detector again, its boxes from scratch.
+      const fourth = await d.detect(grey(W, H), W, H, s, undefined, { track: true });
+      expect(fourth.timing.tracked).toBeUndefined();
+      close(fourth.detections[0]!.box, expectedBox(KSL_BOX_1, W, H));
+      // Calls without `track` (unrelated images: proposals, folders) always run the detector.
+      for (let k = 0; k < 3; k++) expect((await d.detect(grey(W, H), W, H, s)).timing.tracked).toBeUndefined();
+      // A hand that no longer reads as a word at the threshold is dropped; with none left, the next frame
+      // runs the detector.
+      await d.detect(grey(W, H), W, H, s, undefined, { track: true });
+      const none = await d.detect(grey(W, H), W, H, { ...s, threshold: 0.99 }, undefined, { track: true });
+      expect(none).toMatchObject({ detections: [], timing: { tracked: true } });
+      expect((await d.detect(grey(W, H), W, H, s, undefined, { track: true })).timing.tracked).toBeUndefined();
+    } finally {
+      await d.close();
+    }
+  });
+
   it('answers from the detector’s own scores without a .crop.onnx, as before', async () => {
     const d = await openDetector(alone);
     try {
