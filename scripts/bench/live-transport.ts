@@ -9,7 +9,9 @@
  *    of base64 JSON and binary: answered fps, round trip p50/p95, the service's own time, and the server
  *    process's CPU per frame (main thread + inference worker, from /proc).
  * 2. The Live page in Chromium with a fake 640×480 30 fps camera, base64 and binary in alternating page
- *    loads (`localStorage['ksl.live.frameEncoding']`): answered fps, round trip p50, grab time, service time.
+ *    loads (`localStorage['ksl.live.frameEncoding']`): answered fps, round trip p50, grab time, service time;
+ *    and binary against servers with 2 model threads and with the detector on every frame
+ *    (KSL_LIVE_REDETECT=1; by default it runs on every 5th and the hands are followed in between).
  * 3. Reading frames on the page: canvas drawImage + getImageData against WebCodecs VideoFrame.copyTo
  *    (cost, and whether the pixels are the same); and the page's own resize — the same camera frames scaled
  *    to the model's input on a canvas (what a page could send instead) against the service's
@@ -195,9 +197,11 @@ async function main() {
     // ---- 2. and 3. The Live page in Chromium ----------------------------------------------------------------
     if (BROWSER && existsSync(CHROMIUM)) {
       const s2 = await serve(projectDir, { KSL_LIVE_THREADS: '2' });
-      servers.push(s2);
-      await browserParts(tmp, video, s1, s2, modelId, ffmpeg, info);
+      const s3 = await serve(projectDir, { KSL_LIVE_REDETECT: '1' });
+      servers.push(s2, s3);
+      await browserParts(tmp, video, s1, s2, s3, modelId, ffmpeg, info);
       await s2.stop();
+      await s3.stop();
     }
     else console.log(`2./3. skipped (${BROWSER ? `no Chromium at ${CHROMIUM}` : 'BENCH_BROWSER=0'})\n`);
     await s1.stop();
@@ -238,7 +242,7 @@ async function main() {
   }
 }
 
-async function browserParts(tmp: string, video: string, s: Served, s2threads: Served, modelId: string, ffmpeg: string, input: { width: number; height: number }) {
+async function browserParts(tmp: string, video: string, s: Served, s2threads: Served, sEveryFrame: Served, modelId: string, ffmpeg: string, input: { width: number; height: number }) {
   const { chromium } = await import('playwright-core');
   const camera = path.join(tmp, 'camera.y4m');
   execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-stream_loop', '2', '-i', video, '-vf', `scale=${W}:${H},fps=30,format=yuv420p`, '-pix_fmt', 'yuv420p', camera]);
@@ -254,6 +258,7 @@ async function browserParts(tmp: string, video: string, s: Served, s2threads: Se
       { name: 'base64', encoding: 'base64', server: s },
       { name: 'binary', encoding: 'binary', server: s },
       { name: 'binary, 2 threads', encoding: 'binary', server: s2threads },
+      { name: 'binary, detector every frame', encoding: 'binary', server: sEveryFrame },
     ];
     const results = new Map<string, PageResult[]>(modes.map((m) => [m.name, []]));
     const load0 = load();
@@ -308,14 +313,16 @@ async function browserParts(tmp: string, video: string, s: Served, s2threads: Se
       const r = { fps: mean(rs.map((x) => x.fps)), p50: mean(rs.map((x) => x.p50)), grab: mean(rs.map((x) => x.grab)), service: mean(rs.map((x) => x.service)), model: mean(rs.map((x) => x.model)), dropped: 0, prefetched: mean(rs.map((x) => x.prefetched)), size: rs[0]!.size };
       agg.set(mode, r);
       console.log(
-        `  ${mode.padEnd(17)} ${fmt(r.fps).padStart(5)} answered fps (per load: ${rs.map((x) => fmt(x.fps)).join(', ')}), round trip p50 ${fmt(r.p50)} ms, grab ${fmt(r.grab)} ms, service ${fmt(r.service)} ms (model ${fmt(r.model)}), frames ${r.size}`,
+        `  ${mode.padEnd(29)} ${fmt(r.fps).padStart(5)} answered fps (per load: ${rs.map((x) => fmt(x.fps)).join(', ')}), round trip p50 ${fmt(r.p50)} ms, grab ${fmt(r.grab)} ms, service ${fmt(r.service)} ms (model ${fmt(r.model)}), frames ${r.size}`,
       );
     }
     const b = agg.get('binary')!;
     const o = agg.get('base64')!;
     const t2 = agg.get('binary, 2 threads')!;
     console.log(`  ratio binary / base64: fps ×${fmt(b.fps / o.fps, 2)}, round trip p50 ×${fmt(b.p50 / o.p50, 2)}, grab ×${fmt(b.grab / o.grab, 2)}`);
-    console.log(`  ratio 2 / 1 threads (binary): fps ×${fmt(t2.fps / b.fps, 2)}, service ×${fmt(t2.service / b.service, 2)}\n`);
+    console.log(`  ratio 2 / 1 threads (binary): fps ×${fmt(t2.fps / b.fps, 2)}, service ×${fmt(t2.service / b.service, 2)}`);
+    const every = agg.get('binary, detector every frame')!;
+    console.log(`  ratio detector every 5th frame (the default, hands followed between) / every frame (binary): fps ×${fmt(b.fps / every.fps, 2)}, service ×${fmt(b.service / every.service, 2)}\n`);
 
     // ---- 3. resizing on the page vs in the service -----------------------------------------------------------
     const context = await browser.newContext();
