@@ -125,6 +125,22 @@ describe('ksl detect', () => {
     expect(human.stdout).toMatch(/25 frames in [\d.]+ s: [\d.]+ fps, latency p50 [\d.]+ ms, p95 [\d.]+ ms/);
   });
 
+  it('--redetect follows the hands between detector runs on a video, and never on images', () => {
+    const model = path.join(dir, 'two-stage', 'model.onnx');
+    const r = ksl(['detect', model, '--video', clip, '--threshold', '0.3', '--redetect', '3', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json();
+    const tracked = out.detections.filter((d: { tracked?: boolean }) => d.tracked).map((d: { frame: number }) => d.frame);
+    // The detector on frames 0, 3, 6, …; the hands it found followed on the two frames after each.
+    expect(tracked).toEqual(Array.from({ length: 25 }, (_, i) => i).filter((i) => i % 3 !== 0));
+    expect(out.tracking).toMatchObject({ redetectEvery: 3, trackedFrames: tracked.length, latencyMs: { detector: { frames: 25 - tracked.length }, tracked: { frames: tracked.length } } });
+    expect(out.detections.every((d: { boxes: unknown[] }) => d.boxes.length > 0)).toBe(true);
+    expect(out.breakdownMs.inference).toBeGreaterThan(0);
+    const images = ksl(['detect', model, '--images', path.join(dir, 'images'), '--threshold', '0.3', '--redetect', '3', '--json']).json();
+    expect(images.tracking).toMatchObject({ redetectEvery: 1, trackedFrames: 0 });
+    expect(ksl(['detect', model, '--video', clip, '--redetect', '0']).stderr).toMatch(/--redetect/);
+  });
+
   it('refuses bad usage with one clear line', () => {
     const both = ksl(['detect', kslModel, '--images', images, '--video', clip]);
     expect(both.code).toBe(2);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Api } from '../../../src-shared/api';
 import { openProject } from '../../../src-main/services/catalog/project';
 import { openDetector } from '../../../src-main/services/inference/detector';
+import { liveRedetect, liveThreads } from '../../../src-main/services/live-handlers';
 import { memoryApi } from '../../helpers/memory-transport';
 import { trainedProject } from './trained-project';
 
@@ -188,4 +189,16 @@ describe('live.models, live.load and live.detect', () => {
     expect(broken).toMatchObject({ ok: false, error: { code: 'INVALID' } });
     if (!broken.ok) expect(broken.error.message).toContain('broken.onnx');
   }, 60_000);
+});
+
+describe('live model settings from the environment', () => {
+  it('KSL_LIVE_THREADS and KSL_LIVE_REDETECT take whole numbers in range, else their defaults (1, 5)', () => {
+    expect(liveThreads({})).toBe(1);
+    expect(liveThreads({ KSL_LIVE_THREADS: '2' })).toBe(2);
+    expect(liveThreads({ KSL_LIVE_THREADS: '0' })).toBe(1);
+    expect(liveRedetect({})).toBe(5);
+    expect(liveRedetect({ KSL_LIVE_REDETECT: '1' })).toBe(1);
+    expect(liveRedetect({ KSL_LIVE_REDETECT: '12' })).toBe(12);
+    for (const bad of ['0', '61', '2.5', 'often', '']) expect(liveRedetect({ KSL_LIVE_REDETECT: bad })).toBe(5);
+  });
 });
