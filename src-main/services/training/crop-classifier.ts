@@ -395,9 +395,10 @@ export interface CandidateOptions {
 /**
  * The IoU above which two candidates are one hand. Lower than the final NMS (0.5 in evaluation, the
  * user's 0.6 live): two candidates on one hand overlap only 0.4–0.6 (the detector's neighbouring anchors),
- * and each costs a crop pass (~6 ms live), while the close-up refines whichever box is kept. On the
- * sample (320×192 run, `ksl eval`): 0.5 → 0.4 changed test AP50 / AP from 0.9713 / 0.6574 to
- * 0.9716 / 0.6577; 0.3 lost (0.961 / 0.649), suppressing the second of two touching hands.
+ * and each costs a crop pass (~6 ms live), while the close-up refines whichever box is kept. `ksl eval`
+ * with 0.5 → 0.4: a 320×192 lab run 0.9713 / 0.6574 → 0.9716 / 0.6577 (test AP50 / AP), the 384×224
+ * `ksl demo` run 0.985 / 0.674 → 0.982 / 0.671; 0.3 lost (0.961 / 0.649 on the first), suppressing the
+ * second of two touching hands.
  */
 export const CANDIDATE_IOU = 0.4;
 
