@@ -108,6 +108,11 @@ export const LiveDetectArgs = z
     height: z.number().int().min(8).max(1280),
     rgb: RgbBytes,
     settings: LiveSettings.optional(),
+    /**
+     * Which camera stream the frame belongs to (one per Live screen or kiosk): hands are followed from
+     * frame to frame within a stream only. Absent: one shared stream.
+     */
+    stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64').optional(),
   })
   .strict()
   .superRefine((a, ctx) => {

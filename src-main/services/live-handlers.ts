@@ -95,7 +95,7 @@ export function createLiveHandlers(need: () => { project: Project; jobs: JobMana
       const base = listModels(project).find((m) => m.id === modelId);
       return toModelInfo(base, modelId, l.info);
     },
-    'live.detect': async ({ modelId, width, height, rgb, settings }): Promise<LiveDetectResult> => {
+    'live.detect': async ({ modelId, width, height, rgb, settings, stream }): Promise<LiveDetectResult> => {
       const { project } = need();
       const l = await ensure(project, modelId, true);
       const t1 = performance.now();
@@ -111,8 +111,9 @@ export function createLiveHandlers(need: () => { project: Project; jobs: JobMana
         );
       }
       const t2 = performance.now();
-      // Camera frames are one stream: hands are followed between detector runs (proposals below are not).
-      const r = await inference.detect(l.key, bytes, width, height, settings, undefined, { track: true });
+      // A camera's frames are one stream: hands are followed between detector runs, within the stream
+      // (a Live screen and a kiosk on one model each have theirs; proposals below never follow).
+      const r = await inference.detect(l.key, bytes, width, height, settings, undefined, { track: true, ...(stream ? { stream } : {}) });
       const totalMs = performance.now() - t1;
       return {
         detections: r.detections,

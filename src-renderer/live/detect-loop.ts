@@ -89,6 +89,8 @@ export class DetectLoop {
   private serviceTrips: number[] = [];
   private lastCameraAt = 0;
   private cameraIntervalMs = 0;
+  /** This loop's camera stream: the service follows hands from frame to frame within it. */
+  private readonly stream = `live-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 
   constructor(private o: DetectLoopOptions) {
     this.usesRvfc = typeof (o.video as VideoWithRvfc).requestVideoFrameCallback === 'function';
@@ -209,7 +211,7 @@ export class DetectLoop {
     this.stats.inFlight++;
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.stats.inFlight);
     void this.o.api
-      .invoke('live.detect', { modelId: target.modelId, width: frame.width, height: frame.height, rgb: frame.rgb, settings: target.settings })
+      .invoke('live.detect', { modelId: target.modelId, width: frame.width, height: frame.height, rgb: frame.rgb, settings: target.settings, stream: this.stream })
       .then(
         (r) => {
           const at = performance.now();

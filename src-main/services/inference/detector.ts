@@ -65,7 +65,12 @@ export interface DetectTiming {
 export interface DetectCall {
   /** Frames of one stream in order (see DetectorOptions.redetectEvery). */
   track?: boolean;
+  /** Which stream (one per camera client): hands are followed within a stream only. Default: one stream. */
+  stream?: string;
 }
+
+/** Streams whose followed hands a detector keeps at once (the least recently seen goes first). */
+const MAX_STREAMS = 8;
 
 /** The second stage's graph input and outputs (export-onnx.ts writes them, the detector reads them). */
 export const CROP_INPUT = 'crop';
@@ -207,11 +212,18 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
     return { tensor: new ort.Tensor('float32', buffer, [1, h, w, 3]), buffer };
   };
 
-  // Hands followed from frame to frame (DetectorOptions.redetectEvery): the last frame's refined boxes.
+  // Hands followed from frame to frame (DetectorOptions.redetectEvery), per stream: the last frame's
+  // refined boxes, frames since the detector ran, and the detector's class count.
   const redetectEvery = Math.max(1, Math.floor(options.redetectEvery ?? 1));
-  let tracks: Hand[] = [];
-  let sinceDetector = 0;
-  let trackClasses = 0;
+  const streams = new Map<string, { hands: Hand[]; sinceDetector: number; classes: number }>();
+  const streamOf = (key: string) => {
+    let st = streams.get(key);
+    if (st) streams.delete(key); // re-inserted below: Map order is recency
+    else st = { hands: [], sinceDetector: 0, classes: 0 };
+    streams.set(key, st);
+    while (streams.size > MAX_STREAMS) streams.delete(streams.keys().next().value!);
+    return st;
+  };
 
   const detect: Detector['detect'] = async (rgb, width, height, s, scaled, call) => {
     if (rgb.length !== width * height * 3) {
@@ -219,14 +231,15 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
     }
     const settings = settingsOf(s);
     const follow = call?.track === true && second !== null && redetectEvery > 1;
-    if (follow && tracks.length > 0 && sinceDetector < redetectEvery - 1) {
+    const st = follow ? streamOf(call?.stream ?? '') : null;
+    if (st && st.hands.length > 0 && st.sinceDetector < redetectEvery - 1) {
       // No detector, no resize: each hand's crop is cut where the last frame's close-up put it. A hand
       // that stops reading as a word (moved away, put down) drops out, and with none left the next frame
       // runs the detector.
-      sinceDetector++;
+      st.sinceDetector++;
       const t0 = now();
-      const r = await second!.read(rgb, width, height, tracks, trackClasses, names, settings);
-      tracks = r.hands;
+      const r = await second!.read(rgb, width, height, st.hands, st.classes, names, settings);
+      st.hands = r.hands;
       return { detections: r.detections, timing: { preprocessMs: 0, inferenceMs: 0, nmsMs: 0, cropMs: now() - t0, tracked: true } };
     }
     const t0 = now();
@@ -267,10 +280,10 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
         const t3 = now();
         const r = await second.read(rgb, width, height, second.candidates(get(layout.outputs.boxes), scores, C, settings), C, names, settings);
         for (const o of Object.values(out)) (o as Tensor & { dispose?: () => void }).dispose?.();
-        if (follow) {
-          tracks = r.hands;
-          sinceDetector = 0;
-          trackClasses = C;
+        if (st) {
+          st.hands = r.hands;
+          st.sinceDetector = 0;
+          st.classes = C;
         }
         return { detections: r.detections, timing: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, nmsMs: 0, cropMs: now() - t3 } };
       }

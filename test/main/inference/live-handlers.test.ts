@@ -171,6 +171,14 @@ describe('live.models, live.load and live.detect', () => {
     const shortBin = await api.invoke('live.detect', { modelId, width: 64, height: 48, rgb: new Uint8Array(64 * 48 * 4) });
     expect(shortBin).toMatchObject({ ok: false, error: { code: 'INVALID' } });
     if (!shortBin.ok) expect(shortBin.error.message).toMatch(/^live\.detect: rgb: 12288 bytes, but a 64×48 frame needs 9216 \(width × height × 3/);
+    // The stream id is a short plain token, checked like every argument.
+    const rgb = new Uint8Array(64 * 48 * 3);
+    for (const stream of ['', '../x', 'a'.repeat(65), 'kiosk 1']) {
+      const bad = await api.invoke('live.detect', { modelId, width: 64, height: 48, rgb, stream });
+      expect(bad, stream).toMatchObject({ ok: false, error: { code: 'INVALID' } });
+      if (!bad.ok) expect(bad.error.message).toMatch(/stream/);
+    }
+    expect(value(await api.invoke('live.detect', { modelId, width: 64, height: 48, rgb, stream: 'kiosk-1' })).width).toBe(64);
     expect(await api.invoke('live.load', { modelId: 'run:no-such-run' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await api.invoke('live.load', { modelId: 'file:../../etc/model.onnx' })).toMatchObject({ ok: false, error: { code: 'OUTSIDE_PROJECT' } });
     // A symlink under models/ that points out of the project is neither listed nor loadable.

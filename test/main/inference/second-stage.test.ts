@@ -134,11 +134,16 @@ describe('a KSL model with a second stage beside it', () => {
       const fourth = await d.detect(grey(W, H), W, H, s, undefined, { track: true });
       expect(fourth.timing.tracked).toBeUndefined();
       close(fourth.detections[0]!.box, expectedBox(KSL_BOX_1, W, H));
+      // Streams are followed apart: a second camera's first frame runs the detector, and the first
+      // camera's hands are still followed after it.
+      const other = await d.detect(grey(W, H), W, H, s, undefined, { track: true, stream: 'kiosk' });
+      expect(other.timing.tracked).toBeUndefined();
+      expect((await d.detect(grey(W, H), W, H, s, undefined, { track: true })).timing.tracked).toBe(true);
+      expect((await d.detect(grey(W, H), W, H, s, undefined, { track: true, stream: 'kiosk' })).timing.tracked).toBe(true);
       // Calls without `track` (unrelated images: proposals, folders) always run the detector.
       for (let k = 0; k < 3; k++) expect((await d.detect(grey(W, H), W, H, s)).timing.tracked).toBeUndefined();
       // A hand that no longer reads as a word at the threshold is dropped; with none left, the next frame
       // runs the detector.
-      await d.detect(grey(W, H), W, H, s, undefined, { track: true });
       const none = await d.detect(grey(W, H), W, H, { ...s, threshold: 0.99 }, undefined, { track: true });
       expect(none).toMatchObject({ detections: [], timing: { tracked: true } });
       expect((await d.detect(grey(W, H), W, H, s, undefined, { track: true })).timing.tracked).toBeUndefined();
