@@ -7,7 +7,7 @@
  * kept. Cancel saves a checkpoint; resume continues with the same schedule.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { TrainParams } from '../../../src-shared/api';
 import { evaluateCoco, type CocoDt } from '../../../src-shared/coco/coco-eval';
@@ -951,6 +951,8 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
     };
     writeJson(path.join(dir, 'result.json'), { ...result, lastLoss: last });
     upsertRun(project, { id: runId, splitId: split.id, level: split.level, preset: cfg.preset, backend: result.backend, config: cfg, fingerprint, status: 'ok', metrics: { ...best!.stats, bestStep: best!.step, seconds }, finished: true });
+    // The job's note of its run id is for resuming; a finished job is not resumed.
+    rmSync(path.join(project.dir, 'runs', `.job-${ctx.jobId}.json`), { force: true });
     ctx.changed(['runs']);
     return result;
   },

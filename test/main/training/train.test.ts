@@ -100,6 +100,8 @@ describe('training the fast preset', () => {
     expect(Math.max(...steps)).toBe(80);
     expect((end2.result as TrainResult).run).toBe(runId);
     expect(existsSync(path.join(projectDir, 'runs', runId, 'best.bin'))).toBe(true);
+    // The note that let the cancelled job find its run again goes once the job has finished.
+    expect(existsSync(path.join(projectDir, 'runs', `.job-${id}.json`))).toBe(false);
     p.close();
   }, 180_000);
 
