@@ -12,6 +12,9 @@
  *    variants: the default model (input auto: 384×224 for the sample's 16:9 frames, with its second stage;
  *    how many candidate hands it reads per frame depends on the clip), the same following the hands between
  *    detector runs (--redetect 5), and a 320×320 detector alone. Rounds are interleaved across variants.
+ *    The models here have 20 training steps: their second stage reads several false hands in every frame,
+ *    so following (which pays a crop per followed hand) gains little on them (23.9 against 25.0 fps in one
+ *    run); the README's table has the `ksl demo` model, where it doubles the rate.
  *
  * Env: BENCH_FRAMES (frames per model in part 1, default 60), BENCH_REPEATS (part 2, default 3),
  * BENCH_VIDEO (a clip to use instead of the generated 1280×720 one).

@@ -313,6 +313,21 @@ interface Hand {
   score: number;
 }
 
+/** How far a followed hand's box may change in one frame: its sides by this factor either way, its centre by half a side. */
+const FOLLOW_MAX_SCALE = 1.25;
+
+/** `to` ([ymin, xmin, ymax, xmax]) kept within FOLLOW_MAX_SCALE of `from`'s size and half its size from its centre. */
+export function steadyBox(from: readonly number[], to: readonly number[]): number[] {
+  const fh = from[2]! - from[0]!;
+  const fw = from[3]! - from[1]!;
+  const clampTo = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+  const h = clampTo(to[2]! - to[0]!, fh / FOLLOW_MAX_SCALE, fh * FOLLOW_MAX_SCALE);
+  const w = clampTo(to[3]! - to[1]!, fw / FOLLOW_MAX_SCALE, fw * FOLLOW_MAX_SCALE);
+  const cy = clampTo((to[0]! + to[2]!) / 2, (from[0]! + from[2]!) / 2 - fh / 2, (from[0]! + from[2]!) / 2 + fh / 2);
+  const cx = clampTo((to[1]! + to[3]!) / 2, (from[1]! + from[3]!) / 2 - fw / 2, (from[1]! + from[3]!) / 2 + fw / 2);
+  return [cy - h / 2, cx - w / 2, cy + h / 2, cx + w / 2];
+}
+
 interface SecondStage {
   file: string;
   meta: CropClassifierMeta;
@@ -355,7 +370,7 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
   const candidates: SecondStage['candidates'] = (boxes, scores, C, settings) =>
     handCandidates(boxes, scores, C, { iouThreshold: Math.min(CANDIDATE_IOU, settings.iou), scoreThreshold: settings.threshold, maxDetections: settings.maxDetections }).map((c) => ({ box: c.box, score: c.score }));
   const read: SecondStage['read'] = async (rgb, width, height, hands, C, names, settings) => {
-    const crops: { score: number; win: CropWindow; input: Float32Array }[] = [];
+    const crops: { score: number; win: CropWindow; input: Float32Array; from: readonly number[] }[] = [];
     for (const c of hands) {
       const [ymin, xmin, ymax, xmax] = c.box;
       const hand = { x: xmin * width, y: ymin * height, w: (xmax - xmin) * width, h: (ymax - ymin) * height };
@@ -364,9 +379,9 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
       const win = cropWindow(hand, cropMeta.pad);
       const input = spares.pop() ?? new Float32Array(S * S * 3);
       toModelInputInto(cropRgb(rgb, width, height, win, S), input);
-      crops.push({ score: c.score, win, input });
+      crops.push({ score: c.score, win, input, from: c.box });
     }
-    const kept: { box: number[]; score: number; word: number; hand: number }[] = [];
+    const kept: { box: number[]; score: number; word: number; hand: number; from: readonly number[] }[] = [];
     try {
       const outs: InferenceSession.OnnxValueMapType[] = [];
       // One after another: onnxruntime-node's run holds the thread that calls it, so starting them all at
@@ -382,7 +397,7 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
         if (score >= settings.threshold) {
           const b = decodeCropBox(offsets, crops[i]!.win);
           const clip = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
-          kept.push({ box: [clip(b.y / height), clip(b.x / width), clip((b.y + b.h) / height), clip((b.x + b.w) / width)], score, word, hand: crops[i]!.score });
+          kept.push({ box: [clip(b.y / height), clip(b.x / width), clip((b.y + b.h) / height), clip((b.x + b.w) / width)], score, word, hand: crops[i]!.score, from: crops[i]!.from });
         }
         for (const o of Object.values(out)) (o as Tensor & { dispose?: () => void }).dispose?.();
       });
@@ -398,7 +413,12 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
       matrix[i * C + k.word] = k.score;
     });
     // Two refined boxes on one hand are one hand to follow (by hand score, as candidates are chosen).
-    const next = nonMaxSuppression(rows, Float32Array.from(kept, (k) => k.hand), { iouThreshold: CANDIDATE_IOU, scoreThreshold: 0, maxDetections: settings.maxDetections });
+    // The next frame's boxes move at most so far from this frame's: a hand is the same size from one frame
+    // to the next, and a refinement that feeds on itself must not run away (a weak model's boxes grew
+    // frame after frame until each crop was most of the picture).
+    const steady = new Float32Array(kept.length * 4);
+    kept.forEach((k, i) => steady.set(steadyBox(k.from, k.box), 4 * i));
+    const next = nonMaxSuppression(steady, Float32Array.from(kept, (k) => k.hand), { iouThreshold: CANDIDATE_IOU, scoreThreshold: 0, maxDetections: settings.maxDetections });
     return { detections: post.ksl(rows, matrix, names, settings), hands: next.map((d) => ({ box: d.box, score: d.score })) };
   };
   return { file, meta: cropMeta, candidates, read, close: () => session.release() };

@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cropModelFile, openDetector, readCropMeta } from '../../../src-main/services/inference/detector';
+import { cropModelFile, openDetector, readCropMeta, steadyBox } from '../../../src-main/services/inference/detector';
 import { InferenceService } from '../../../src-main/services/inference/inference-service';
 import { biasedCropWeights, CROP_P_WORD2 as P_WORD2, CROP_TEST_META as META, expectedCropBox as expectedBox, tinyCropModel, tinyHandScores } from './tiny-crop-model';
 import { buildCropClassifierOnnx } from '../../../src-main/services/detector/export-onnx';
@@ -119,15 +119,18 @@ describe('a KSL model with a second stage beside it', () => {
       // every box the same way, so the hands' boxes converge and the class-wise NMS may merge them: the
       // best (anchor 1's hand) is followed exactly.
       expect(first.detections).toHaveLength(2);
+      // Each frame's crop is at the last refined box, held within steadyBox's limits of the box it came from.
+      let from: readonly number[] = KSL_BOX_1;
       let box = first.detections[0]!.box;
       for (let k = 0; k < 2; k++) {
+        from = steadyBox(from, box);
         const next = await d.detect(grey(W, H), W, H, s, undefined, { track: true });
         expect(next.timing).toMatchObject({ tracked: true, inferenceMs: 0, preprocessMs: 0 });
         expect(next.timing.cropMs).toBeGreaterThan(0);
         expect(next.detections.length).toBeGreaterThanOrEqual(1);
         expect(next.detections.every((x) => x.classId === 2)).toBe(true);
         expect(next.detections[0]!.score).toBeCloseTo(HAND[1]! * P_WORD2, 5);
-        close(next.detections[0]!.box, expectedBox(box, W, H));
+        close(next.detections[0]!.box, expectedBox(from, W, H));
         box = next.detections[0]!.box;
       }
       // Frame 4: the detector again, its boxes from scratch.
@@ -150,6 +153,15 @@ describe('a KSL model with a second stage beside it', () => {
     } finally {
       await d.close();
     }
+  });
+
+  it('holds a followed box within 1.25× of its size and half a side of its centre from one frame to the next', () => {
+    const from = [0.2, 0.2, 0.4, 0.4]; // 0.2 × 0.2, centred at (0.3, 0.3)
+    const same = (a: readonly number[], b: readonly number[]) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 9));
+    same(steadyBox(from, [0.21, 0.22, 0.43, 0.41]), [0.21, 0.22, 0.43, 0.41]); // within the limits: as refined
+    same(steadyBox(from, [0, 0, 1, 1]), [0.275, 0.275, 0.525, 0.525]); // grew to the whole frame: 1.25× at most, centre half a side on
+    same(steadyBox(from, [0.25, 0.25, 0.26, 0.26]), [0.175, 0.175, 0.335, 0.335]); // shrank to a dot: 1/1.25 at least, about its own centre
+    same(steadyBox(from, [0.6, 0.6, 0.8, 0.8]), [0.3, 0.3, 0.5, 0.5]); // jumped away: the centre moves half a side
   });
 
   it('answers from the detector’s own scores without a .crop.onnx, as before', async () => {
