@@ -30,8 +30,13 @@ interface Loaded {
  * section for the measurement behind the default (`npm run bench:live`, parts 2 and 4).
  */
 export function liveThreads(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.KSL_LIVE_THREADS);
-  return Number.isInteger(n) && n >= 1 && n <= 8 ? n : 1;
+  return wholeInRange(env.KSL_LIVE_THREADS, 1, 8, 1);
+}
+
+/** `value` as a whole number in [lo, hi], else `fallback` (unset, not a number, out of range). */
+function wholeInRange(value: string | undefined, lo: number, hi: number, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= lo && n <= hi ? n : fallback;
 }
 
 /**
@@ -41,8 +46,7 @@ export function liveThreads(env: NodeJS.ProcessEnv = process.env): number {
  * (~0.2 s at 25 fps); the README's Live section has the measurement.
  */
 export function liveRedetect(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.KSL_LIVE_REDETECT);
-  return Number.isInteger(n) && n >= 1 && n <= 60 ? n : 5;
+  return wholeInRange(env.KSL_LIVE_REDETECT, 1, 60, 5);
 }
 
 function toModelInfo(base: LiveModelInfo | undefined, id: string, info: DetectorInfo): LiveModelInfo {

@@ -266,6 +266,7 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
     const crop: number[] = [];
     const tracked: number[] = [];
     const detectorFrames: number[] = [];
+    const r2 = (x: number) => Math.round(x * 100) / 100;
     let ready = t0;
     try {
       for (;;) {
@@ -286,9 +287,9 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
         }
         nms.push(r.timing.nmsMs);
         crop.push(r.timing.cropMs);
-        const ms = Math.round((done - ready) * 100) / 100;
+        const ms = r2(done - ready);
+        const cropMs = r2(r.timing.cropMs);
         ready = done;
-        const cropMs = Math.round(r.timing.cropMs * 100) / 100;
         detections.push(o.video ? { frame: i, t: fps ? Number((i / fps).toFixed(4)) : undefined, boxes: r.detections, ms, cropMs, ...(r.timing.tracked ? { tracked: true } : {}) } : { frame: i, file: images[i], boxes: r.detections, ms, cropMs });
       }
       const code = await closed;
@@ -303,10 +304,9 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
     if (detections.length === 0) throw new KslError('FAILED', `No frames decoded from ${source}: ${ffmpegReason(stderr)}`);
     const sorted = [...latency].sort((a, b) => a - b);
     const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
-    const r2 = (x: number) => Math.round(x * 100) / 100;
     const summary = (xs: number[]) => {
-      const sorted = [...xs].sort((a, b) => a - b);
-      return xs.length ? { frames: xs.length, p50: r2(percentile(sorted, 50)), p95: r2(percentile(sorted, 95)) } : { frames: 0, p50: 0, p95: 0 };
+      const ordered = [...xs].sort((a, b) => a - b);
+      return xs.length ? { frames: xs.length, p50: r2(percentile(ordered, 50)), p95: r2(percentile(ordered, 95)) } : { frames: 0, p50: 0, p95: 0 };
     };
     return {
       model: path.resolve(modelFile),
