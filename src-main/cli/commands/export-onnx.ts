@@ -18,7 +18,7 @@ export function registerExportOnnxCommand(exportCmd: Command): void {
       try {
         const r = await exportRunOnnx(p, opts.run as string, out);
         printResult(opts, r, () => {
-          const shape = (s: number[]) => `[${s.join(',')}]`;
+          const shape = (s: (number | string)[]) => `[${s.join(',')}]`;
           return [
             `wrote ${r.out} (${(r.bytes / 1e6).toFixed(1)} MB, run ${r.run}, step ${r.step}) and ${r.labelMap}`,
             ...r.inputs.map((t) => `  input  ${t.name} ${t.type} ${shape(t.shape)}: ${t.description}`),

@@ -53,7 +53,7 @@ import { contextChannels, contextRows, neighbourTable, NO_CONTEXT } from '../tra
 import { loadWeights, readJson, runDir } from '../training/run-store';
 import type { RunConfig } from '../training/train-job';
 import type { NamedWeight } from './head/ssd-head';
-import { CROP_INPUT, CROP_METADATA_KEYS, CROP_OUTPUTS, cropModelFile } from '../inference/detector';
+import { CROP_BATCH_DIM, CROP_INPUT, CROP_METADATA_KEYS, CROP_OUTPUTS, cropModelFile } from '../inference/detector';
 import { GraphBuilder, attr } from './onnx/onnx-proto';
 import { convertGraphModelInto } from './onnx/tfjs-to-onnx';
 import { BACKBONE_INPUT, BACKBONE_OUTPUTS, CONVERTER_REVISION, PRETRAINED, SCORE_OUTPUTS, checkInputDims, createOnnxFeatureExtractor, loadPretrainedGraph, pretrainedBackboneOnnx } from './pretrained';
@@ -65,10 +65,14 @@ export function exportInputDescription(width: number = PRETRAINED.inputSize, hei
 
 export const EXPORT_INPUT_DESCRIPTION = exportInputDescription();
 
+/** Crops per run in the crop model's parity check (a frame rarely has more hands to read). */
+const PARITY_CROP_BATCH = 4;
+
 export interface OnnxTensorInfo {
   name: string;
   type: 'float32';
-  shape: number[];
+  /** Sizes; a name for a dimension of any size (the crop model's batch). */
+  shape: (number | string)[];
   description: string;
 }
 
@@ -247,7 +251,7 @@ export function buildDetectorOnnx(cfg: RunConfig, weights: readonly NamedWeight[
  * The second stage as one graph: backbone at cropSize², average pooling per map in poolCropFeatures'
  * order, standardisation and the MLP of classifyCrop.
  */
-export function buildCropClassifierOnnx(w: CropClassifierWeights, meta: CropClassifierMeta, docString: string): BuiltModel {
+export function buildCropClassifierOnnx(w: CropClassifierWeights, meta: CropClassifierMeta, docString: string, options: { oneCropPerRun?: boolean } = {}): BuiltModel {
   const S = meta.cropSize;
   const pool = meta.pool;
   checkInputDims({ height: S, width: S });
@@ -265,15 +269,21 @@ export function buildCropClassifierOnnx(w: CropClassifierWeights, meta: CropClas
     outputLayout: 'nchw',
   });
   b.outputs.length = 0;
+  // Any number of crops in one run (the first dimension is symbolic): every op below the input is
+  // per-image (convolutions, Resize by scales, pooling; the reshapes keep the batch with -1), and one
+  // run of two crops costs about three quarters of two runs (a frame with both hands up).
+  // (`oneCropPerRun` builds the graph as exports before it did, so that the path for them stays tested.)
+  const N = options.oneCropPerRun ? 1 : CROP_BATCH_DIM;
+  b.inputs[0] = { ...b.inputs[0]!, shape: [N, S, S, 3] };
   const pooled = [0, 1, 2].map((i) => {
     const name = conv.outputNames[i]!;
     const [, ch, hh, ww] = conv.outputShapes[i]!;
     if (ch !== FEATURE_CHANNELS || hh !== ww || hh! % pool !== 0) throw new KslError('INTERNAL', `crop feature map ${name} is [${conv.outputShapes[i]}], expected [1,${FEATURE_CHANNELS},n,n] with n a multiple of ${pool}`);
     const cell = hh! / pool;
     const avg = b.op('AveragePool', [name], { kernel_shape: attr.ints([cell, cell]), strides: attr.ints([cell, cell]) }, `${name}_pooled`);
-    // [1,128,pool,pool] → [1,pool,pool,128] → [1, pool²·128]: cell row, cell column, channel.
+    // [n,128,pool,pool] → [n,pool,pool,128] → [n, pool²·128]: cell row, cell column, channel.
     const nhwc = b.op('Transpose', [avg], { perm: attr.ints([0, 2, 3, 1]) }, `${name}_pooled_nhwc`);
-    return b.op('Reshape', [nhwc, b.addInt64(`${name}_pooled_shape`, [1, pool * pool * FEATURE_CHANNELS])], undefined, `${name}_pooled_flat`);
+    return b.op('Reshape', [nhwc, b.addInt64(`${name}_pooled_shape`, [-1, pool * pool * FEATURE_CHANNELS])], undefined, `${name}_pooled_flat`);
   });
   const features = b.op('Concat', pooled, { axis: attr.int(1) }, 'crop_features');
   const z = b.op('Mul', [b.op('Sub', [features, b.addInitializer('feature_mean', w.mean, [1, D])], undefined, 'centred'), b.addInitializer('feature_inv_std', w.invStd, [1, D])], undefined, 'standardised');
@@ -293,15 +303,15 @@ export function buildCropClassifierOnnx(w: CropClassifierWeights, meta: CropClas
     b.addNode('Softmax', [logits], [CROP_OUTPUTS.probs], { axis: attr.int(1) });
   }
   b.addNode('Identity', [dense(hidden, 'crop_box', w.wBox, w.bBox, Hd, 4)], [CROP_OUTPUTS.box]);
-  b.addOutput(CROP_OUTPUTS.probs, [1, C]);
-  b.addOutput(CROP_OUTPUTS.box, [1, 4]);
+  b.addOutput(CROP_OUTPUTS.probs, [N, C]);
+  b.addOutput(CROP_OUTPUTS.box, [N, 4]);
   const metadataProps = { [CROP_METADATA_KEYS.cropSize]: String(S), [CROP_METADATA_KEYS.pad]: String(meta.pad), [CROP_METADATA_KEYS.pool]: String(pool) };
   return {
     bytes: b.toBytes({ docString, metadataProps }),
-    inputs: [{ name: CROP_INPUT, type: 'float32', shape: [1, S, S, 3], description: `float32 [1,${S},${S},3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1): a square of ${meta.pad} × the candidate box's longer side, centred on it, cut from the frame at its own resolution and scaled to ${S}×${S}` }],
+    inputs: [{ name: CROP_INPUT, type: 'float32', shape: [N, S, S, 3], description: `float32 [n,${S},${S},3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1), n crops at once: each a square of ${meta.pad} × the candidate box's longer side, centred on it, cut from the frame at its own resolution and scaled to ${S}×${S}` }],
     outputs: [
-      { name: CROP_OUTPUTS.probs, type: 'float32', shape: [1, C], description: `softmax word probabilities; index c is label map id c+1; detection score = hand score × probability${w.background ? '; the classifier\'s "no sign" output is left out, so they sum to 1 − P(no sign)' : ''}` },
-      { name: CROP_OUTPUTS.box, type: 'float32', shape: [1, 4], description: `refined box relative to the crop window: centre offsets (x, y) in crop sides × ${CROP_BOX_SCALES[0]}, ${CROP_BOX_SCALES[1]} and log width and height ratios to the side × ${CROP_BOX_SCALES[2]}, ${CROP_BOX_SCALES[3]} (crop-classifier.ts decodeCropBox)` },
+      { name: CROP_OUTPUTS.probs, type: 'float32', shape: [N, C], description: `softmax word probabilities; index c is label map id c+1; detection score = hand score × probability${w.background ? '; the classifier\'s "no sign" output is left out, so they sum to 1 − P(no sign)' : ''}` },
+      { name: CROP_OUTPUTS.box, type: 'float32', shape: [N, 4], description: `refined box relative to the crop window: centre offsets (x, y) in crop sides × ${CROP_BOX_SCALES[0]}, ${CROP_BOX_SCALES[1]} and log width and height ratios to the side × ${CROP_BOX_SCALES[2]}, ${CROP_BOX_SCALES[3]} (crop-classifier.ts decodeCropBox)` },
     ],
   };
 }
@@ -430,10 +440,19 @@ async function checkCropParity(project: Project, cfg: RunConfig, w: CropClassifi
   let maxAbsProbs = 0;
   let maxAbsBox = 0;
   try {
-    for (const [i, x] of crops.entries()) {
-      const out = await session.run({ [CROP_INPUT]: new ort.Tensor('float32', x, [1, S, S, 3]) });
-      maxAbsProbs = Math.max(maxAbsProbs, maxAbsDiff(out[CROP_OUTPUTS.probs]!.data as Float32Array, refs[i]!.probs));
-      maxAbsBox = Math.max(maxAbsBox, maxAbsDiff(out[CROP_OUTPUTS.box]!.data as Float32Array, refs[i]!.box));
+    // Several crops per run, as the live service reads a frame's hands: the batch must not change a crop's answer.
+    for (let at = 0; at < crops.length; at += PARITY_CROP_BATCH) {
+      const batch = crops.slice(at, at + PARITY_CROP_BATCH);
+      const x = new Float32Array(batch.length * S * S * 3);
+      batch.forEach((c, j) => x.set(c, j * S * S * 3));
+      const out = await session.run({ [CROP_INPUT]: new ort.Tensor('float32', x, [batch.length, S, S, 3]) });
+      const probs = out[CROP_OUTPUTS.probs]!.data as Float32Array;
+      const box = out[CROP_OUTPUTS.box]!.data as Float32Array;
+      const C = probs.length / batch.length;
+      batch.forEach((_, j) => {
+        maxAbsProbs = Math.max(maxAbsProbs, maxAbsDiff(probs.subarray(j * C, (j + 1) * C), refs[at + j]!.probs));
+        maxAbsBox = Math.max(maxAbsBox, maxAbsDiff(box.subarray(j * 4, (j + 1) * 4), refs[at + j]!.box));
+      });
     }
   } finally {
     await session.release();
@@ -487,8 +506,8 @@ async function exportCropOnnx(project: Project, cfg: RunConfig, runId: string, d
   if (wordCount(weights) !== classes.length) throw new KslError('INVALID', `Run ${runId}'s crop classifier (${path.join(dir, 'crop-classifier.json')}) has ${wordCount(weights)} words, the detector ${classes.length}; retrain the run.`);
   const docString = [
     `KSL Studio second stage (crop classifier), run ${runId}: the word and a refined box of one candidate hand.`,
-    `Input "${CROP_INPUT}": float32 [1,${meta.cropSize},${meta.cropSize},3], NHWC, RGB in [-1,1] (pixel / 127.5 − 1), a square of ${meta.pad} × the candidate box's longer side centred on it, cut from the frame at its own resolution, scaled to ${meta.cropSize}×${meta.cropSize}.`,
-    `Outputs: "${CROP_OUTPUTS.probs}" [1,${classes.length}] softmax (index c = label map id c+1: ${classes.map((c) => `${c.id}=${c.name}`).join(', ')}); "${CROP_OUTPUTS.box}" [1,4] the refined box relative to the crop window: [dx·${CROP_BOX_SCALES[0]}, dy·${CROP_BOX_SCALES[1]}, log(w/side)·${CROP_BOX_SCALES[2]}, log(h/side)·${CROP_BOX_SCALES[3]}], dx, dy the centre's offset from the window's centre in window sides.`,
+    `Input "${CROP_INPUT}": float32 [n,${meta.cropSize},${meta.cropSize},3] (n crops at once), NHWC, RGB in [-1,1] (pixel / 127.5 − 1), a square of ${meta.pad} × the candidate box's longer side centred on it, cut from the frame at its own resolution, scaled to ${meta.cropSize}×${meta.cropSize}.`,
+    `Outputs: "${CROP_OUTPUTS.probs}" [n,${classes.length}] softmax (index c = label map id c+1: ${classes.map((c) => `${c.id}=${c.name}`).join(', ')}); "${CROP_OUTPUTS.box}" [n,4] the refined box relative to the crop window: [dx·${CROP_BOX_SCALES[0]}, dy·${CROP_BOX_SCALES[1]}, log(w/side)·${CROP_BOX_SCALES[2]}, log(h/side)·${CROP_BOX_SCALES[3]}], dx, dy the centre's offset from the window's centre in window sides.`,
     `Backbone: ${PRETRAINED.architecture}, from ${PRETRAINED.package} (${PRETRAINED.licence}); ${CONVERTER_REVISION}.`,
   ].join(' ');
   const model = buildCropClassifierOnnx(weights, meta, docString);

@@ -54,6 +54,8 @@ export interface FrameDetections {
   /** This frame's latency (as latencyMs) and the second stage's share of it, ms. */
   ms: number;
   cropMs: number;
+  /** Hands read by the second stage in this frame (close-ups through the crop model); absent without one. */
+  crops?: number;
   /** The detector was skipped: the hands of the previous frame were followed (DetectorOptions.redetectEvery). */
   tracked?: boolean;
 }
@@ -289,8 +291,9 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
         crop.push(r.timing.cropMs);
         const ms = r2(done - ready);
         const cropMs = r2(r.timing.cropMs);
+        const crops = r.timing.crops === undefined ? {} : { crops: r.timing.crops };
         ready = done;
-        detections.push(o.video ? { frame: i, t: fps ? Number((i / fps).toFixed(4)) : undefined, boxes: r.detections, ms, cropMs, ...(r.timing.tracked ? { tracked: true } : {}) } : { frame: i, file: images[i], boxes: r.detections, ms, cropMs });
+        detections.push(o.video ? { frame: i, t: fps ? Number((i / fps).toFixed(4)) : undefined, boxes: r.detections, ms, cropMs, ...crops, ...(r.timing.tracked ? { tracked: true } : {}) } : { frame: i, file: images[i], boxes: r.detections, ms, cropMs, ...crops });
       }
       const code = await closed;
       if (o.signal?.aborted) throw new KslError('CANCELLED', 'Cancelled.');

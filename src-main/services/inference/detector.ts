@@ -57,6 +57,8 @@ export interface DetectTiming {
   nmsMs: number;
   /** The second stage: candidates, crops, crop model runs and the final NMS (0 without one). */
   cropMs: number;
+  /** Hands the second stage read (close-ups through the crop model); absent without one. */
+  crops?: number;
   /** The detector was skipped: the hands of the previous frame were followed by the second stage alone. */
   tracked?: boolean;
 }
@@ -74,6 +76,8 @@ const MAX_STREAMS = 8;
 
 /** The second stage's graph input and outputs (export-onnx.ts writes them, the detector reads them). */
 export const CROP_INPUT = 'crop';
+/** The crop model's first dimension: any number of crops in one run (exports before it took exactly 1). */
+export const CROP_BATCH_DIM = 'crops';
 export const CROP_OUTPUTS = { probs: 'word_probs', box: 'box_offsets' } as const;
 /** metadata_props keys of the crop model (values are decimal strings). */
 export const CROP_METADATA_KEYS = { cropSize: 'crop_size', pad: 'crop_pad', pool: 'crop_pool' } as const;
@@ -240,7 +244,7 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
       const t0 = now();
       const r = await second!.read(rgb, width, height, st.hands, st.classes, names, settings);
       st.hands = r.hands;
-      return { detections: r.detections, timing: { preprocessMs: 0, inferenceMs: 0, nmsMs: 0, cropMs: now() - t0, tracked: true } };
+      return { detections: r.detections, timing: { preprocessMs: 0, inferenceMs: 0, nmsMs: 0, cropMs: now() - t0, crops: r.crops, tracked: true } };
     }
     const t0 = now();
     let w = width;
@@ -285,7 +289,7 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
           st.sinceDetector = 0;
           st.classes = C;
         }
-        return { detections: r.detections, timing: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, nmsMs: 0, cropMs: now() - t3 } };
+        return { detections: r.detections, timing: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, nmsMs: 0, cropMs: now() - t3, crops: r.crops } };
       }
       detections = post.ksl(get(layout.outputs.boxes), scores, names, settings);
     } else {
@@ -337,7 +341,7 @@ interface SecondStage {
    * Reads each hand from its close-up in `rgb` (width × height) → the final detections, and the hands
    * that read as a word at the threshold, at their refined boxes (the next frame's hands when tracking).
    */
-  read(rgb: Uint8Array, width: number, height: number, hands: readonly Hand[], classes: number, names: ReadonlyMap<number, string>, settings: LiveSettings): Promise<{ detections: LiveDetection[]; hands: Hand[] }>;
+  read(rgb: Uint8Array, width: number, height: number, hands: readonly Hand[], classes: number, names: ReadonlyMap<number, string>, settings: LiveSettings): Promise<{ detections: LiveDetection[]; hands: Hand[]; crops: number }>;
   close(): Promise<void>;
 }
 
@@ -363,48 +367,69 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
     await session.release();
     throw new KslError('INVALID', `${file} (the second stage beside the model) takes [${shape.join(',')}] crops, but its metadata says ${S}×${S}; export the run again.`);
   }
-  // Float inputs for the crops, reused from frame to frame (a 128² crop is 196 KB).
+  // Exports since CROP_BATCH_DIM read all of a frame's hands in one run; older ones take one crop per run.
+  const batched = shape !== undefined && shape.length === 4 && typeof shape[0] !== 'number';
+  const cropLength = S * S * 3;
+  // Float inputs for the crops, reused from frame to frame (a 128² crop is 196 KB): one buffer of
+  // `maxDetections` crops when batched, else one per crop.
   const spares: Float32Array[] = [];
+  let batchInput = new Float32Array(0);
   // Candidates as in evaluation (CANDIDATE_IOU: two boxes on one hand are one crop pass, not two); the
   // user's IoU applies to the final, refined detections.
   const candidates: SecondStage['candidates'] = (boxes, scores, C, settings) =>
     handCandidates(boxes, scores, C, { iouThreshold: Math.min(CANDIDATE_IOU, settings.iou), scoreThreshold: settings.threshold, maxDetections: settings.maxDetections }).map((c) => ({ box: c.box, score: c.score }));
   const read: SecondStage['read'] = async (rgb, width, height, hands, C, names, settings) => {
-    const crops: { score: number; win: CropWindow; input: Float32Array; from: readonly number[] }[] = [];
-    for (const c of hands) {
-      const [ymin, xmin, ymax, xmax] = c.box;
-      const hand = { x: xmin * width, y: ymin * height, w: (xmax - xmin) * width, h: (ymax - ymin) * height };
+    const readable = hands.filter((c) => {
       // As evaluation does (second-stage.ts readWords): a box under a pixel is no hand to read.
-      if (hand.w < 1 || hand.h < 1) continue;
-      const win = cropWindow(hand, cropMeta.pad);
-      const input = spares.pop() ?? new Float32Array(S * S * 3);
+      const [ymin, xmin, ymax, xmax] = c.box;
+      return (xmax! - xmin!) * width >= 1 && (ymax! - ymin!) * height >= 1;
+    });
+    if (batched && batchInput.length < readable.length * cropLength) batchInput = new Float32Array(Math.max(readable.length, settings.maxDetections) * cropLength);
+    const crops = readable.map((c, i) => {
+      const [ymin, xmin, ymax, xmax] = c.box;
+      const win = cropWindow({ x: xmin! * width, y: ymin! * height, w: (xmax! - xmin!) * width, h: (ymax! - ymin!) * height }, cropMeta.pad);
+      const input = batched ? batchInput.subarray(i * cropLength, (i + 1) * cropLength) : (spares.pop() ?? new Float32Array(cropLength));
       toModelInputInto(cropRgb(rgb, width, height, win, S), input);
-      crops.push({ score: c.score, win, input, from: c.box });
-    }
+      return { score: c.score, win, input, from: c.box };
+    });
     const kept: { box: number[]; score: number; word: number; hand: number; from: readonly number[] }[] = [];
+    const keep = (i: number, probs: Float32Array, offsets: Float32Array) => {
+      if (probs.length !== C) throw new KslError('INVALID', `${path.basename(file)} gives ${probs.length} word probabilities, but the detector scores ${C} classes; export both from the same run.`);
+      let word = 0;
+      for (let k = 1; k < C; k++) if (probs[k]! > probs[word]!) word = k;
+      const score = twoStageScore(crops[i]!.score, probs, word);
+      if (score >= settings.threshold) {
+        const b = decodeCropBox(offsets, crops[i]!.win);
+        const clip = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+        kept.push({ box: [clip(b.y / height), clip(b.x / width), clip((b.y + b.h) / height), clip((b.x + b.w) / width)], score, word, hand: crops[i]!.score, from: crops[i]!.from });
+      }
+    };
+    const release = (out: InferenceSession.OnnxValueMapType) => {
+      for (const o of Object.values(out)) (o as Tensor & { dispose?: () => void }).dispose?.();
+    };
     try {
-      const outs: InferenceSession.OnnxValueMapType[] = [];
-      // One after another: onnxruntime-node's run holds the thread that calls it, so starting them all at
-      // once gained nothing (measured), and intra-op threads already spread each crop over the cores.
-      for (const c of crops) outs.push(await session.run({ [CROP_INPUT]: new ort.Tensor('float32', c.input, [1, S, S, 3]) }));
-      outs.forEach((out, i) => {
+      if (batched && crops.length > 0) {
+        // All hands in one run: two crops cost about three quarters of two runs.
+        const n = crops.length;
+        const out = await session.run({ [CROP_INPUT]: new ort.Tensor('float32', batchInput.subarray(0, n * cropLength), [n, S, S, 3]) });
         const probs = out[CROP_OUTPUTS.probs]!.data as Float32Array;
         const offsets = out[CROP_OUTPUTS.box]!.data as Float32Array;
-        if (probs.length !== C) throw new KslError('INVALID', `${path.basename(file)} gives ${probs.length} word probabilities, but the detector scores ${C} classes; export both from the same run.`);
-        let word = 0;
-        for (let k = 1; k < C; k++) if (probs[k]! > probs[word]!) word = k;
-        const score = twoStageScore(crops[i]!.score, probs, word);
-        if (score >= settings.threshold) {
-          const b = decodeCropBox(offsets, crops[i]!.win);
-          const clip = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
-          kept.push({ box: [clip(b.y / height), clip(b.x / width), clip((b.y + b.h) / height), clip((b.x + b.w) / width)], score, word, hand: crops[i]!.score, from: crops[i]!.from });
+        if (offsets.length !== 4 * n) throw new KslError('INVALID', `${path.basename(file)} gave ${offsets.length / 4} boxes for ${n} crops; export the run again.`);
+        for (let i = 0; i < n; i++) keep(i, probs.subarray((i * probs.length) / n, ((i + 1) * probs.length) / n), offsets.subarray(4 * i, 4 * i + 4));
+        release(out);
+      } else {
+        // One after another: onnxruntime-node's run holds the thread that calls it, so starting them all at
+        // once gained nothing (measured), and intra-op threads already spread each crop over the cores.
+        for (const [i, c] of crops.entries()) {
+          const out = await session.run({ [CROP_INPUT]: new ort.Tensor('float32', c.input, [1, S, S, 3]) });
+          keep(i, out[CROP_OUTPUTS.probs]!.data as Float32Array, out[CROP_OUTPUTS.box]!.data as Float32Array);
+          release(out);
         }
-        for (const o of Object.values(out)) (o as Tensor & { dispose?: () => void }).dispose?.();
-      });
+      }
     } finally {
-      for (const c of crops) spares.push(c.input);
+      if (!batched) for (const c of crops) spares.push(c.input);
     }
-    if (kept.length === 0) return { detections: [], hands: [] };
+    if (kept.length === 0) return { detections: [], hands: [], crops: crops.length };
     // One row per kept crop, its score in its word's column only: post.ksl's class-wise NMS and max apply.
     const rows = new Float32Array(kept.length * 4);
     const matrix = new Float32Array(kept.length * C).fill(-1);
@@ -419,7 +444,7 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
     const steady = new Float32Array(kept.length * 4);
     kept.forEach((k, i) => steady.set(steadyBox(k.from, k.box), 4 * i));
     const next = nonMaxSuppression(steady, Float32Array.from(kept, (k) => k.hand), { iouThreshold: CANDIDATE_IOU, scoreThreshold: 0, maxDetections: settings.maxDetections });
-    return { detections: post.ksl(rows, matrix, names, settings), hands: next.map((d) => ({ box: d.box, score: d.score })) };
+    return { detections: post.ksl(rows, matrix, names, settings), hands: next.map((d) => ({ box: d.box, score: d.score })), crops: crops.length };
   };
   return { file, meta: cropMeta, candidates, read, close: () => session.release() };
 }

@@ -85,6 +85,8 @@ describe('ksl detect', () => {
     const grey = out.detections[2];
     expect(grey.cropMs).toBeGreaterThan(0);
     expect(grey.cropMs).toBeLessThan(grey.ms);
+    // Both hands were read (in one run of the crop model).
+    expect(grey.crops).toBe(2);
     expect(grey.file).toBe('c-grey.png');
     // The crop model's word (2) for both hands, scored hand × P(word), best first.
     const hands = tinyHandScores(128);

@@ -76,10 +76,11 @@ describe('exporting a run with a second stage', () => {
     expect(crop.meta).toEqual(meta);
     expect(readCropMeta(readFileSync(crop.out))).toEqual(meta);
     expect(meta).toEqual(CROP_META);
-    expect(crop.inputs.map((t) => [t.name, t.shape])).toEqual([['crop', [1, 128, 128, 3]]]);
+    // Any number of crops per run (the first dimension is named).
+    expect(crop.inputs.map((t) => [t.name, t.shape])).toEqual([['crop', ['crops', 128, 128, 3]]]);
     expect(crop.outputs.map((t) => [t.name, t.shape])).toEqual([
-      ['word_probs', [1, C]],
-      ['box_offsets', [1, 4]],
+      ['word_probs', ['crops', C]],
+      ['box_offsets', ['crops', 4]],
     ]);
 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -91,6 +92,9 @@ describe('exporting a run with a second stage', () => {
       const res = await session.run({ crop: new ort.Tensor('float32', new Float32Array(128 * 128 * 3), [1, 128, 128, 3]) });
       expect(res.word_probs!.dims).toEqual([1, C]);
       expect(res.box_offsets!.dims).toEqual([1, 4]);
+      const three = await session.run({ crop: new ort.Tensor('float32', new Float32Array(3 * 128 * 128 * 3), [3, 128, 128, 3]) });
+      expect(three.word_probs!.dims).toEqual([3, C]);
+      expect(three.box_offsets!.dims).toEqual([3, 4]);
       const probs = res.word_probs!.data as Float32Array;
       const sum = probs.reduce((a, b) => a + b, 0);
       // With a "no sign" output (the run mined the detector's mistakes) the words share 1 − P(no sign).

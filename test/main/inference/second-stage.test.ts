@@ -155,6 +155,70 @@ describe('a KSL model with a second stage beside it', () => {
     }
   });
 
+  it('reads all of a frame’s hands in one run of the crop model, each crop answered as if alone; older one-crop exports still read', async () => {
+    // Weights that look at the crop (w1 ≠ 0), so that crops mixed up or misaligned in a batch would show.
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    const base = biasedCropWeights();
+    const w = { ...base, w1: base.w1.map(() => rand() * 0.05), w2: Float32Array.from({ length: base.hidden * 2 }, () => rand()), b2: new Float32Array(2), wBox: Float32Array.from({ length: base.hidden * 4 }, () => rand() * 0.2) };
+    const batched = buildCropClassifierOnnx(w, META, 'batched');
+    const single = buildCropClassifierOnnx(w, META, 'one crop per run', { oneCropPerRun: true });
+    expect(batched.inputs[0]!.shape).toEqual(['crops', META.cropSize, META.cropSize, 3]);
+    expect(single.inputs[0]!.shape).toEqual([1, META.cropSize, META.cropSize, 3]);
+
+    // The graph: three different crops in one run against each alone.
+    const ort = await import('onnxruntime-node');
+    const S = META.cropSize;
+    const crops = [0, 1, 2].map((k) => Float32Array.from({ length: S * S * 3 }, (_, i) => Math.sin(i * (k + 1) * 0.013) * (k === 1 ? -1 : 1)));
+    const session = await ort.InferenceSession.create(batched.bytes);
+    try {
+      const x = new Float32Array(3 * S * S * 3);
+      crops.forEach((c, k) => x.set(c, k * S * S * 3));
+      const all = await session.run({ crop: new ort.Tensor('float32', x, [3, S, S, 3]) });
+      expect(all.word_probs!.dims).toEqual([3, 2]);
+      const alone = await Promise.all(crops.map(async (c) => session.run({ crop: new ort.Tensor('float32', c, [1, S, S, 3]) })));
+      const probs = alone.map((o) => (o.word_probs!.data as Float32Array)[1]!);
+      const dx = alone.map((o) => (o.box_offsets!.data as Float32Array)[0]!);
+      // the crops do differ: a batch that answered one crop three times would fail below
+      expect(Math.abs(probs[0]! - probs[1]!)).toBeGreaterThan(0.01);
+      expect(Math.abs(dx[0]! - dx[2]!)).toBeGreaterThan(0.01);
+      alone.forEach((o, k) => {
+        (o.word_probs!.data as Float32Array).forEach((v, j) => expect((all.word_probs!.data as Float32Array)[k * 2 + j]).toBeCloseTo(v, 5));
+        (o.box_offsets!.data as Float32Array).forEach((v, j) => expect((all.box_offsets!.data as Float32Array)[k * 4 + j]).toBeCloseTo(v, 5));
+      });
+    } finally {
+      await session.release();
+    }
+
+    // The detector: a frame with two hands to read gives the same words, scores and boxes with either file.
+    const sub = mkdtempSync(path.join(os.tmpdir(), 'ksl-crop-batch-'));
+    try {
+      const frame = new Uint8Array(640 * 480 * 3).map((_, i) => (i * 7 + ((i / 1920) | 0) * 3) & 255);
+      const answers = [];
+      for (const [name, built] of [['batched', batched], ['single', single]] as const) {
+        const m = path.join(sub, `${name}.onnx`);
+        writeFileSync(m, tinyKslModel());
+        writeFileSync(cropModelFile(m), built.bytes);
+        writeFileSync(path.join(sub, 'label_map.pbtxt'), LABEL_MAP);
+        const d = await openDetector(m);
+        try {
+          answers.push((await d.detect(frame, 640, 480, { threshold: 0.01, iou: 0.6, maxDetections: 5 })).detections);
+        } finally {
+          await d.close();
+        }
+      }
+      const [one, other] = answers;
+      expect(one!.length).toBe(2);
+      expect(other!.map((x) => x.classId)).toEqual(one!.map((x) => x.classId));
+      other!.forEach((x, i) => {
+        expect(x.score).toBeCloseTo(one![i]!.score, 5);
+        x.box.forEach((v, j) => expect(v).toBeCloseTo(one![i]!.box[j]!, 5));
+      });
+    } finally {
+      rmSync(sub, { recursive: true, force: true });
+    }
+  });
+
   it('holds a followed box within 1.25× of its size and half a side of its centre from one frame to the next', () => {
     const from = [0.2, 0.2, 0.4, 0.4]; // 0.2 × 0.2, centred at (0.3, 0.3)
     const same = (a: readonly number[], b: readonly number[]) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 9));
