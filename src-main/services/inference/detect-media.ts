@@ -29,6 +29,7 @@ import { probeVideo } from '../media/probe';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { openDetector, type DetectCall, type Detector, type DetectorInfo, type DetectorOptions, type DetectTiming } from './detector';
+import { frameFit, type FrameFit } from './frame-fit';
 import { InferenceService } from './inference-service';
 
 export interface DetectMediaOptions extends DetectorOptions {
@@ -70,6 +71,8 @@ export interface DetectMediaResult {
   graphOptimizationLevel: string;
   /** The model's second stage (`<model stem>.crop.onnx`), or null. */
   secondStage: DetectorInfo['secondStage'];
+  /** How frames went into a fixed input: stretched, or scaled to fit and padded (frame-fit.ts; then where, in input pixels). */
+  fit: FrameFit;
   frames: number;
   fps: number;
   seconds: number;
@@ -205,17 +208,16 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
     const redetectEvery = o.video ? Math.max(1, o.redetectEvery ?? 1) : 1;
     const info = await service.load('m', path.resolve(modelFile), { labelMap: o.labelMap, intraOpThreads: o.intraOpThreads, graphOptimizationLevel: o.graphOptimizationLevel, redetectEvery });
     const track = redetectEvery > 1 && info.secondStage !== null;
-    // Fixed input: ffmpeg stretches to it (training's decode). Dynamic (tf2onnx), or a second stage (its
-    // crops are cut from the frame at its own resolution; the detector resizes for stage 1): the source size.
+    // The source size: from the video, or the first image (frames of other sizes are scaled to it).
+    const source = probe ? { width: probe.width, height: probe.height } : await probeVideo(path.join(o.images!, images[0]!), o.signal);
+    // Fixed input: ffmpeg stretches to it (training's decode), or for a frame of another shape than a
+    // non-square input of ours scales it to fit and pads it (frame-fit.ts). Dynamic (tf2onnx), a second
+    // stage (its crops are cut from the frame at its own resolution), or a padded frame (the worker maps
+    // the boxes back from the padding): the worker gets the frame at the source size too.
+    const fit: FrameFit = !info.input.dynamic && info.format === 'ksl' ? frameFit(source.width, source.height, info.input.width, info.input.height) : { mode: 'stretch' };
     let w = info.input.width;
     let h = info.input.height;
-    if (info.input.dynamic || info.secondStage) {
-      if (probe) [w, h] = [probe.width, probe.height];
-      else {
-        const first = await probeVideo(path.join(o.images!, images[0]!), o.signal);
-        [w, h] = [first.width, first.height];
-      }
-    }
+    if (info.input.dynamic || info.secondStage || fit.mode === 'pad') [w, h] = [source.width, source.height];
     const frameBytes = w * h * 3;
     const input = o.video
       ? ['-i', o.video]
@@ -231,7 +233,7 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
     const cpu0 = process.cpuUsage();
     // A second stage on a fixed-input model: ffmpeg also gives each frame stretched to the model's input
     // (on fd 3), with training's own filter, so that the worker does not resize (~18 ms from 1280×720).
-    const twoOutputs = !!info.secondStage && !info.input.dynamic && (w !== info.input.width || h !== info.input.height);
+    const twoOutputs = (!!info.secondStage || fit.mode === 'pad') && !info.input.dynamic && (w !== info.input.width || h !== info.input.height);
     const IW = info.input.width;
     const IH = info.input.height;
     const output = (pipe: string, map?: string) => [...(map ? ['-map', map] : []), ...(o.video ? [] : ['-fps_mode', 'passthrough']), ...(o.maxFrames ? ['-frames:v', String(o.maxFrames)] : []), '-f', 'rawvideo', '-pix_fmt', 'rgb24', pipe];
@@ -246,7 +248,7 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
         String(o.decodeThreads ?? 1),
         ...input,
         ...(twoOutputs
-          ? ['-filter_complex', `[0:v]split=2[a][b];[a]scale=${w}:${h}:flags=bilinear,format=rgb24[frame];[b]scale=${IW}:${IH}:flags=bilinear,format=rgb24[net]`, ...output('pipe:1', '[frame]'), ...output('pipe:3', '[net]')]
+          ? ['-filter_complex', `[0:v]split=2[a][b];[a]scale=${w}:${h}:flags=bilinear,format=rgb24[frame];[b]${fit.mode === 'pad' ? `scale=${fit.width}:${fit.height}:flags=bilinear,format=rgb24,pad=${IW}:${IH}:${fit.x}:${fit.y}:black` : `scale=${IW}:${IH}:flags=bilinear,format=rgb24`}[net]`, ...output('pipe:1', '[frame]'), ...output('pipe:3', '[net]')]
           : ['-vf', `scale=${w}:${h}:flags=bilinear,format=rgb24`, ...output('pipe:1')]),
       ],
       { stdio: ['ignore', 'pipe', 'pipe', twoOutputs ? 'pipe' : 'ignore'] },
@@ -320,6 +322,7 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
       threads: info.threads,
       graphOptimizationLevel: info.graphOptimizationLevel,
       secondStage: info.secondStage,
+      fit,
       frames: detections.length,
       fps: r2(detections.length / seconds),
       seconds: r2(seconds),

@@ -23,6 +23,9 @@ import { toModelInputInto } from './model-input';
 import { detectLayout, type ModelLayout, type TensorMeta } from './model-layout';
 import * as post from './postprocess';
 import { resizeRgb, type ResizeScratch } from './resize-rgb';
+import { boxesToFrame, frameFit, padRgbInto, type FrameFit } from './frame-fit';
+
+const STRETCH: FrameFit = { mode: 'stretch' };
 
 export interface DetectorOptions {
   /** label_map.pbtxt; default: the one beside the model, if any. */
@@ -102,8 +105,9 @@ export interface Detector {
   info: DetectorInfo;
   /**
    * A frame of any size (RGB, 3 bytes per pixel) → detections; boxes normalised to the frame. `scaled`: the
-   * same frame already stretched to the model's fixed input (e.g. by ffmpeg's bilinear scale, training's
-   * decode), which then replaces the resize here; `rgb` stays the frame the second stage crops from.
+   * same frame already fitted to the model's fixed input as frameFit says (stretched, or scaled and padded;
+   * e.g. by ffmpeg's bilinear scale, training's decode), which then replaces the resize here; `rgb` stays
+   * the frame the second stage crops from.
    */
   detect(rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>, scaled?: Uint8Array, call?: DetectCall): Promise<{ detections: LiveDetection[]; timing: DetectTiming }>;
   close(): Promise<void>;
@@ -207,6 +211,10 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
   // second feeds the garbage collector, whose pauses show in p95); a second concurrent call gets its own.
   let spare: Float32Array | null = null;
   const resizeScratch: ResizeScratch = {};
+  // A frame of another shape than the input is scaled to fit and padded (frame-fit.ts): its own scratch
+  // (the inner size differs from the input's) and the padded picture.
+  const fitScratch: ResizeScratch = {};
+  let padded = new Uint8Array(0);
   const tensorFor = (rgb: Uint8Array, w: number, h: number): { tensor: Tensor; buffer: Float32Array | null } => {
     if (layout.input.dtype === 'uint8') return { tensor: new ort.Tensor('uint8', rgb, [1, h, w, 3]), buffer: null };
     let buffer = spare && spare.length === rgb.length ? spare : new Float32Array(rgb.length);
@@ -250,13 +258,20 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
     let w = width;
     let h = height;
     let pixels = rgb;
+    let fit: FrameFit = STRETCH;
     if (fixed && (width !== layout.input.width || height !== layout.input.height)) {
       w = layout.input.width!;
       h = layout.input.height!;
+      // Our models only: a tf2onnx model's boxes are its own business (and its input is usually square).
+      if (layout.format === 'ksl') fit = frameFit(width, height, w, h);
       // A float model copies the resized bytes into its input buffer before anything awaits, so the
       // resize's buffers can be reused frame after frame; a uint8 model's tensor holds them while it runs.
+      const reuse = layout.input.dtype === 'float32';
       if (scaled && scaled.length === w * h * 3) pixels = scaled;
-      else pixels = resizeRgb(rgb, width, height, w, h, layout.input.dtype === 'float32' ? resizeScratch : undefined);
+      else if (fit.mode === 'pad') {
+        if (!reuse || padded.length !== w * h * 3) padded = new Uint8Array(w * h * 3);
+        pixels = padRgbInto(resizeRgb(rgb, width, height, fit.width, fit.height, reuse ? fitScratch : undefined), fit, w, h, padded);
+      } else pixels = resizeRgb(rgb, width, height, w, h, reuse ? resizeScratch : undefined);
     }
     const feed = tensorFor(pixels, w, h);
     const t1 = now();
@@ -279,6 +294,8 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
       if (classes.length > 0 && C > classes.length) {
         throw new KslError('INVALID', `${path.basename(file)} scores ${C} classes but its label map ${labelMap} names only ${classes.length}; use the label_map.pbtxt exported with the model.`);
       }
+      // Boxes on a padded input → boxes on the frame (in place: the output is ours until disposed).
+      if (fit.mode === 'pad') boxesToFrame(get(layout.outputs.boxes), scores, C, fit, w, h);
       if (second) {
         // The crops come from `rgb` as given (the frame's own resolution), not from the resized input.
         const t3 = now();

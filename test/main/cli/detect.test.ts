@@ -143,6 +143,34 @@ describe('ksl detect', () => {
     expect(ksl(['detect', model, '--video', clip, '--redetect', '0']).stderr).toMatch(/--redetect/);
   });
 
+  it('pads a 4:3 video into a 16:9 model with ffmpeg (no stretch), as the worker would, and reports the fit', () => {
+    const sub = path.join(dir, 'wide');
+    mkdirSync(sub);
+    const model = path.join(sub, 'model.onnx');
+    writeFileSync(model, tinyKslModel(384, 224));
+    writeFileSync(path.join(sub, 'label_map.pbtxt'), LABELS);
+    const white = path.join(dir, 'white-4x3.mp4');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=white:s=640x480:r=10', '-t', '0.5', '-pix_fmt', 'yuv420p', white]);
+    const wide = path.join(dir, 'white-16x9.mp4');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=white:s=640x360:r=10', '-t', '0.5', '-pix_fmt', 'yuv420p', wide]);
+    const padded = ksl(['detect', model, '--video', white, '--json']).json();
+    expect(padded.fit).toEqual({ mode: 'pad', x: 42, y: 0, width: 299, height: 224 });
+    const stretched = ksl(['detect', model, '--video', wide, '--json']).json();
+    expect(stretched.fit).toEqual({ mode: 'stretch' });
+    // The model scores the mean of its input: (near) white everywhere when stretched, 85 of 384 columns
+    // black (RGB 0, −1) when padded: (share · 1 − (1 − share) + 1) / 2 = share for white.
+    const share = 299 / 384;
+    expect(stretched.detections[0].boxes[0].score).toBeGreaterThan(0.97);
+    for (const f of padded.detections) {
+      expect(f.boxes[0].classId).toBe(1);
+      expect(Math.abs(f.boxes[0].score - share)).toBeLessThan(0.012);
+      // the box on the frame: x through the padding, (x · 384 − 42) / 299
+      expect(f.boxes[0].box[1]).toBeCloseTo((KSL_BOX_0[1]! * 384 - 42) / 299, 4);
+      expect(f.boxes[0].box[3]).toBeCloseTo((KSL_BOX_0[3]! * 384 - 42) / 299, 4);
+    }
+    expect(stretched.detections[0].boxes[0].box[1]).toBeCloseTo(KSL_BOX_0[1]!, 5);
+  });
+
   it('refuses bad usage with one clear line', () => {
     const both = ksl(['detect', kslModel, '--images', images, '--video', clip]);
     expect(both.code).toBe(2);

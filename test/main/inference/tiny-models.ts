@@ -45,9 +45,9 @@ export function tinyTf2OnnxModel(): Uint8Array {
  */
 export const KSL_BOX_0 = [0.1, 0.2, 0.5, 0.6];
 export const KSL_BOX_1 = [0.3, 0.3, 0.9, 0.7];
-export function tinyKslModel(): Uint8Array {
+export function tinyKslModel(width = 320, height = 320): Uint8Array {
   const b = new GraphBuilder('ksl_like');
-  b.addInput('image', [1, 320, 320, 3]);
+  b.addInput('image', [1, height, width, 3]);
   const mean = b.op('ReduceMean', ['image'], { keepdims: attr.int(0) }, 'mean_input');
   const s0 = b.op('Div', [b.op('Add', [mean, b.addFloat('one', [1], [])]), b.addFloat('two', [2], [])], undefined, 'brightness');
   const s11 = b.op('Reshape', [s0, b.addInt64('shape_1_1', [1, 1])], undefined, 'brightness_1_1');
