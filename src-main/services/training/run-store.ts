@@ -1,7 +1,8 @@
 /**
  * A training run on disk and in the catalog: runs/<id>/ holds run.json (the full config, split,
  * data fingerprint, pretrained model and licence, backend), checkpoint.json + checkpoint.bin (head
- * weights, optimiser step), best.json + best.bin (the best checkpoint by test AP), metrics.jsonl
+ * weights, optimiser step), checkpoint-optimizer.json + .bin (Adam's step count and moments at that
+ * step, so that a resumed run continues exactly), best.json + best.bin (the best checkpoint by test AP), metrics.jsonl
  * (one line per evaluation) and the feature cache; the `runs` table mirrors status and metrics.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';

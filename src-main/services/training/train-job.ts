@@ -151,6 +151,9 @@ export const DEFAULT_TUNING: Readonly<HeadTuning> = Object.freeze({
  */
 const AUTO_INPUT_PIXELS = 384 * 224;
 
+/** The checkpoint's optimiser state (Adam's step count and moments), beside checkpoint.bin. */
+const OPTIMIZER_CHECKPOINT = 'checkpoint-optimizer';
+
 /**
  * The network input for a run: `WxH` as given, or for 'auto' about AUTO_INPUT_PIXELS (or the frames' own
  * pixels when fewer) at the training frames' median aspect ratio, each side a multiple of 32 (the
@@ -782,6 +785,22 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
     const startStep = checkpoint ? checkpoint.header.step : 0;
     if (checkpoint) head.setWeights(checkpoint.weights);
     const trainer = createTrainer(head, { optimizer: 'adam', schedule: { base: cfg.lr, total: cfg.steps }, anchors, startStep, loss: cfg.tuning?.loss ?? {}, weightDecay: cfg.tuning?.weightDecay ?? 0 });
+    if (checkpoint) {
+      // Adam's moments at the checkpoint: the resumed run takes the steps the stopped one would have.
+      // A checkpoint from before they were kept (or whose state is from another step) restarts them.
+      const state = loadWeights(dir, OPTIMIZER_CHECKPOINT);
+      let why: string | null = null;
+      if (!state) why = 'the checkpoint has none';
+      else if (state.header.step !== startStep) why = `the saved state is from step ${state.header.step}`;
+      else {
+        try {
+          await trainer.restoreOptimizer(state.weights);
+        } catch (e) {
+          why = (e as Error).message;
+        }
+      }
+      if (why) ctx.progress(startStep, cfg.steps, `Resuming at step ${startStep} with fresh optimiser moments (${why})`);
+    }
     let best = readJson<EvalResult & { step: number }>(path.join(dir, 'best-metrics.json'));
     const every = Math.max(1, Math.ceil(cfg.steps / cfg.checkpoints));
     const B = Math.min(cfg.batch, cache.nTrain);
@@ -797,7 +816,12 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
     let last = { loss: 0, cls: 0, box: 0, lr: 0 };
     const trainStart = Date.now();
 
-    const saveCheckpoint = (step: number) => saveWeights(dir, 'checkpoint', step, head.getWeights());
+    // The optimiser's state first: a checkpoint whose step it does not match restarts the moments, never
+    // pairs weights with another step's moments.
+    const saveCheckpoint = async (step: number) => {
+      saveWeights(dir, OPTIMIZER_CHECKPOINT, step, await trainer.optimizerState());
+      saveWeights(dir, 'checkpoint', step, head.getWeights());
+    };
     // A second thread computes part of every step's gradients (same update, see Trainer.stepSplit).
     let helper: GradWorker | null = null;
     if ((tuning.gradWorkers ?? defaultGradWorkers()) > 0 && B >= 2) {
@@ -813,7 +837,7 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
         // progress delivery get their turn between steps.
         await new Promise((resolve) => setImmediate(resolve));
         if (ctx.signal.aborted) {
-          saveCheckpoint(step);
+          await saveCheckpoint(step);
           throw new KslError('CANCELLED', `Cancelled at step ${step}; resume with: ksl train PROJECT --resume ${runId}`);
         }
         // A seeded permutation per epoch: the same steps see the same batches after a resume.
@@ -873,7 +897,7 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
           ...(best ? { bestAP: best.stats.AP!, bestAP50: best.stats.AP50! } : {}),
         });
         if ((step + 1) % every === 0 || step + 1 === cfg.steps) {
-          saveCheckpoint(step + 1);
+          await saveCheckpoint(step + 1);
           const ev = await evaluate(tf, trainer, cache, test, gt, labelMap, step + 1, context, levelShapes);
           appendMetrics(dir, { step: step + 1, loss: r.loss, cls: r.cls, box: r.box, lr: r.lr, ...ev.stats });
           // Checkpoints compete on the detector's own metrics (a finished two-stage result keeps them in `detector`).

@@ -13,6 +13,7 @@ import { openProject } from '../../../src-main/services/catalog/project';
 import { JobManager } from '../../../src-main/services/jobs/job-manager';
 import { evaluateRun } from '../../../src-main/services/training/evaluate-run';
 import { trainJob, type TrainResult } from '../../../src-main/services/training/train-job';
+import { HEAD_WEIGHT_NAMES } from '../../../src-main/services/detector/head/ssd-head';
 import { buildSampleProject } from '../../helpers/sample-project';
 import { useTmpDir } from '../../helpers/tmp';
 import { mkdtempSync } from 'node:fs';
@@ -91,12 +92,17 @@ describe('training the fast preset', () => {
     const ckpt = JSON.parse(readFileSync(path.join(projectDir, 'runs', runId, 'checkpoint.json'), 'utf8')) as { step: number };
     expect(ckpt.step).toBeGreaterThanOrEqual(5);
     expect(ckpt.step).toBeLessThan(80);
+    // Adam's moments at that step are kept beside it, so that the resumed run takes the same steps
+    const opt = JSON.parse(readFileSync(path.join(projectDir, 'runs', runId, 'checkpoint-optimizer.json'), 'utf8')) as { step: number; weights: { name: string; length: number }[] };
+    expect(opt.step).toBe(ckpt.step);
+    expect(opt.weights.map((w) => w.name)).toEqual(['iter', ...['m', 'v'].flatMap((k) => HEAD_WEIGHT_NAMES.map((n) => `${k}/${n}`))]);
     events.length = 0;
     m.resume(id);
     const end2 = await m.wait(id);
     expect(end2.outcome, end2.error?.message).toBe('ok');
     const steps = events.filter((e): e is JobProgress => e.type === 'progress' && e.metrics?.step !== undefined).map((e) => e.metrics!.step!);
     expect(Math.min(...steps)).toBe(ckpt.step + 1); // continued, not restarted
+    expect(events.some((e) => e.type === 'progress' && /fresh optimiser moments/.test(e.message ?? ''))).toBe(false);
     expect(Math.max(...steps)).toBe(80);
     expect((end2.result as TrainResult).run).toBe(runId);
     expect(existsSync(path.join(projectDir, 'runs', runId, 'best.bin'))).toBe(true);

@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { decodeBoxes } from '../../../../src-shared/detector/box-coder';
 import { lrAt, resolveLrSchedule, type LrSchedule, type LrScheduleOptions } from '../../../../src-shared/detector/lr-schedule';
 import { detectionLoss, type LossOptions } from './losses';
-import type { SsdHead } from './ssd-head';
+import { HEAD_WEIGHT_NAMES, type NamedWeight, type SsdHead } from './ssd-head';
 import type { DetectionTargets } from './targets';
 
 export interface TrainerOptions {
@@ -102,6 +102,14 @@ export interface Trainer {
   evaluate(features: tf.Tensor3D, targets: DetectionTargets): Omit<StepResult, 'lr'>;
   /** Decoded boxes and class probabilities, one Prediction per sample of the batch. */
   predict(features: tf.Tensor3D): Prediction[];
+  /**
+   * The optimiser's state to save beside a checkpoint: Adam's step count (`iter`) and its first and second
+   * moments (`m/<variable>`, `v/<variable>`), so that a resumed run takes the same steps as one never
+   * stopped. Empty before the first step, and for momentum (whose state is not kept).
+   */
+  optimizerState(): Promise<NamedWeight[]>;
+  /** Puts back optimizerState() taken at this trainer's startStep (before any step of this trainer). */
+  restoreOptimizer(state: readonly NamedWeight[]): Promise<void>;
   /** Releases the optimiser's state (not the head, which the caller owns). */
   dispose(): void;
 }
@@ -262,6 +270,51 @@ export function createTrainer(head: SsdHead, options: TrainerOptions): Trainer {
         });
       }
       return result;
+    },
+    async optimizerState() {
+      if (!(optimizer instanceof ScheduledAdam)) return [];
+      // [iter, first moments…, second moments…], the moments in the order of the variables they follow
+      const named = await optimizer.getWeights();
+      // getWeights makes a new scalar for the step count each time; the moments are the optimiser's own
+      const iter = named[0]!.tensor;
+      try {
+        if (named.length <= 1) return [];
+        const n = (named.length - 1) / 2;
+        if (n !== vars.length) throw new Error(`trainer: Adam keeps ${n} moments for ${vars.length} variables`);
+        // named by the head's weight names (tfjs names variables by a counter that differs from run to run)
+        return await Promise.all(
+          named.map(async (w, i) => ({
+            name: i === 0 ? 'iter' : `${i <= n ? 'm' : 'v'}/${HEAD_WEIGHT_NAMES[(i - 1) % n]}`,
+            shape: [...w.tensor.shape],
+            data: Float32Array.from((await w.tensor.data()) as ArrayLike<number>),
+          })),
+        );
+      } finally {
+        iter.dispose();
+      }
+    },
+    async restoreOptimizer(state) {
+      if (disposed) throw new Error('trainer: used after dispose()');
+      if (stepCount !== startStep) throw new Error('trainer: restoreOptimizer() must come before the first step');
+      if (!(optimizer instanceof ScheduledAdam)) throw new Error('trainer: only Adam’s state can be restored');
+      const byName = new Map(state.map((w) => [w.name, w]));
+      const iter = byName.get('iter');
+      if (!iter || iter.data.length !== 1) throw new Error('trainer: the optimiser state has no step count (iter)');
+      const moment = (kind: 'm' | 'v', v: tf.Variable, i: number) => {
+        const name = `${kind}/${HEAD_WEIGHT_NAMES[i]}`;
+        const w = byName.get(name);
+        if (!w || w.data.length !== v.size) throw new Error(`trainer: the optimiser state has no ${name} of ${v.size} values`);
+        return { name: v.name, tensor: tf.tensor(w.data, v.shape, 'float32') };
+      };
+      const values: { name: string; tensor: tf.Tensor }[] = [];
+      try {
+        values.push({ name: 'iter', tensor: tf.scalar(iter.data[0]!, 'int32') });
+        for (const kind of ['m', 'v'] as const) vars.forEach((v, i) => values.push(moment(kind, v, i)));
+        await optimizer.setWeights(values);
+      } finally {
+        // the optimiser's variables hold their own reference to the data
+        tf.dispose(values.map((x) => x.tensor));
+      }
     },
     dispose() {
       if (disposed) return;

@@ -191,6 +191,65 @@ describe('training on the cpu backend', () => {
     expect(tf.memory().numTensors).toBe(start);
   });
 
+  it('Adam resumed from its saved state takes the same steps as a run never stopped; without it, not', async () => {
+    const p = numPositions(SMALL);
+    const pool = makeSamples(SMALL, 24, K, C, 11);
+    const schedule = { base: 0.01, total: 12 };
+    const cfg = { channels: K, hidden: HIDDEN, anchorsPerPosition: anchorsPerPosition(SMALL), numClasses: C, seed: 5 };
+    const start = tf.memory().numTensors;
+    const batches = [0, 1, 2, 3, 4, 5].map((s) => batchOf(pool.slice((s * 4) % 24, (s * 4) % 24 + 4), p, K));
+
+    // six steps in one go
+    const straight = createHead(cfg);
+    const t1 = createTrainer(straight, { schedule });
+    for (const b of batches) t1.step(b.features, b.targets);
+    expect((await t1.optimizerState()).find((w) => w.name === 'iter')!.data[0]).toBe(6);
+
+    // three steps, then the checkpoint (weights + optimiser state), then a new head and trainer at step 3
+    const first = createHead(cfg);
+    const t2 = createTrainer(first, { schedule });
+    expect(await t2.optimizerState()).toEqual([]); // nothing before the first step
+    for (const b of batches.slice(0, 3)) t2.step(b.features, b.targets);
+    const weights = first.getWeights();
+    const state = await t2.optimizerState();
+    expect(state.map((w) => w.name.split('/')[0])).toEqual(['iter', ...Array(first.variables.length).fill('m'), ...Array(first.variables.length).fill('v')]);
+    expect(state.find((w) => w.name === 'iter')!.data[0]).toBe(3);
+    t2.dispose();
+    first.dispose();
+
+    const resume = async (withState: boolean) => {
+      const head = createHead({ ...cfg, seed: 99 });
+      head.setWeights(weights);
+      const t = createTrainer(head, { schedule, startStep: 3 });
+      if (withState) await t.restoreOptimizer(state);
+      for (const b of batches.slice(3)) t.step(b.features, b.targets);
+      const out = head.getWeights();
+      t.dispose();
+      head.dispose();
+      return out;
+    };
+    const resumed = await resume(true);
+    const fresh = await resume(false);
+    const expected = straight.getWeights();
+    const maxDiff = (a: typeof expected) => Math.max(...a.map((w, i) => Math.max(...w.data.map((v, j) => Math.abs(v - expected[i]!.data[j]!)))));
+    expect(maxDiff(resumed)).toBeLessThan(1e-6);
+    // Fresh moments after a stop: Adam's first steps are full-size again, and the weights go elsewhere.
+    expect(maxDiff(fresh)).toBeGreaterThan(1e-3);
+
+    // a state that does not fit the head is refused, naming what is missing
+    const other = createHead(cfg);
+    const t3 = createTrainer(other, { schedule, startStep: 3 });
+    await expect(t3.restoreOptimizer(state.filter((w) => w.name !== 'v/class/bias'))).rejects.toThrow(/v\/class\/bias/);
+    t3.step(batches[0]!.features, batches[0]!.targets);
+    await expect(t3.restoreOptimizer(state)).rejects.toThrow(/before the first step/);
+    t3.dispose();
+    other.dispose();
+    t1.dispose();
+    straight.dispose();
+    for (const b of batches) b.features.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
   it('follows the learning-rate schedule, and refuses a non-finite loss without touching the weights', () => {
     const p = numPositions(SMALL);
     const pool = makeSamples(SMALL, 4, K, C, 7);
