@@ -387,10 +387,10 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
   // Exports since CROP_BATCH_DIM read all of a frame's hands in one run; older ones take one crop per run.
   const batched = shape !== undefined && shape.length === 4 && typeof shape[0] !== 'number';
   const cropLength = S * S * 3;
-  // Float inputs for the crops, reused from frame to frame (a 128² crop is 196 KB): one buffer of
-  // `maxDetections` crops when batched, else one per crop.
+  // Float inputs for the crops, reused from frame to frame (a 128² crop is 196 KB): when batched, one
+  // buffer of at least `maxDetections` crops per call in flight, else one per crop.
   const spares: Float32Array[] = [];
-  let batchInput = new Float32Array(0);
+  const batchSpares: Float32Array[] = [];
   // Candidates as in evaluation (CANDIDATE_IOU: two boxes on one hand are one crop pass, not two); the
   // user's IoU applies to the final, refined detections.
   const candidates: SecondStage['candidates'] = (boxes, scores, C, settings) =>
@@ -401,7 +401,8 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
       const [ymin, xmin, ymax, xmax] = c.box;
       return (xmax! - xmin!) * width >= 1 && (ymax! - ymin!) * height >= 1;
     });
-    if (batched && batchInput.length < readable.length * cropLength) batchInput = new Float32Array(Math.max(readable.length, settings.maxDetections) * cropLength);
+    let batchInput = batched ? (batchSpares.pop() ?? new Float32Array(0)) : new Float32Array(0);
+    if (batchInput.length < readable.length * cropLength) batchInput = new Float32Array(Math.max(readable.length, settings.maxDetections) * cropLength);
     const crops = readable.map((c, i) => {
       const [ymin, xmin, ymax, xmax] = c.box;
       const win = cropWindow({ x: xmin! * width, y: ymin! * height, w: (xmax! - xmin!) * width, h: (ymax! - ymin!) * height }, cropMeta.pad);
@@ -444,7 +445,8 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
         }
       }
     } finally {
-      if (!batched) for (const c of crops) spares.push(c.input);
+      if (batched) batchSpares.push(batchInput);
+      else for (const c of crops) spares.push(c.input);
     }
     if (kept.length === 0) return { detections: [], hands: [], crops: crops.length };
     // One row per kept crop, its score in its word's column only: post.ksl's class-wise NMS and max apply.
