@@ -10,7 +10,7 @@
  *    process's CPU per frame (main thread + inference worker, from /proc).
  * 2. The Live page in Chromium with a fake 640×480 30 fps camera, base64 and binary in alternating page
  *    loads (`localStorage['ksl.live.frameEncoding']`): answered fps, round trip p50, grab time, service time;
- *    and binary against servers with 2 model threads and with the detector on every frame
+ *    and binary against servers with 1 model thread (the default is 2) and with the detector on every frame
  *    (KSL_LIVE_REDETECT=1; by default it runs on every 5th and the hands are followed in between).
  * 3. Reading frames on the page: canvas drawImage + getImageData against WebCodecs VideoFrame.copyTo
  *    (cost, and whether the pixels are the same); and the page's own resize — the same camera frames scaled
@@ -31,6 +31,7 @@ import WebSocket from 'ws';
 import { TrainParams } from '../../src-shared/api';
 import { encodeBinaryRequest } from '../../src-shared/wire';
 import { findFfmpeg } from '../../src-main/services/media/ffmpeg-path';
+import { boxesToFrame, frameFit } from '../../src-main/services/inference/frame-fit';
 import { prepareSampleProject } from '../../src-main/services/sample/sample-project';
 import type { TrainResult } from '../../src-main/services/training/train-job';
 import { serve as serveCli, type Served } from '../../test/helpers/browser';
@@ -46,6 +47,8 @@ const PAGE_ROUNDS = Number(process.env.BENCH_PAGE_ROUNDS ?? 2);
 const BROWSER = process.env.BENCH_BROWSER !== '0';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const [W, H] = [640, 480];
+/** A 4:3 camera's view of the 16:9 sample: its middle, full height (the service pads it into a 16:9 model, frame-fit.ts). */
+const CAMERA_4X3 = 'crop=ih*4/3:ih';
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -171,10 +174,11 @@ async function main() {
     const modelId = `run:${run}`;
     console.log(`model: run ${run} (${STEPS} steps of 16) in ${((Date.now() - t0) / 1000).toFixed(0)} s with its data`);
 
-    // 640×480 camera frames: a sample video of a signer, stretched; and the same clip as a fake camera.
+    // 640×480 camera frames: a sample video of a signer as a 4:3 camera sees it (the middle of the 16:9
+    // picture); and the same clip as a fake camera.
     const gt = JSON.parse(readFileSync(smp.groundTruth, 'utf8')) as { videos: { file: string; word: string }[] };
     const video = path.join(smp.out, (gt.videos.find((v) => v.word === '안녕하세요') ?? gt.videos[0]!).file);
-    const raw = execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-stream_loop', '-1', '-i', video, '-frames:v', '30', '-vf', `scale=${W}:${H}:flags=bilinear,format=rgb24`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { maxBuffer: 1 << 30 });
+    const raw = execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-stream_loop', '-1', '-i', video, '-frames:v', '30', '-vf', `${CAMERA_4X3},scale=${W}:${H}:flags=bilinear,format=rgb24`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { maxBuffer: 1 << 30 });
     const frames: Uint8Array[] = [];
     for (let i = 0; i + W * H * 3 <= raw.length; i += W * H * 3) frames.push(new Uint8Array(raw.subarray(i, i + W * H * 3)));
 
@@ -196,7 +200,7 @@ async function main() {
 
     // ---- 2. and 3. The Live page in Chromium ----------------------------------------------------------------
     if (BROWSER && existsSync(CHROMIUM)) {
-      const s2 = await serve(projectDir, { KSL_LIVE_THREADS: '2' });
+      const s2 = await serve(projectDir, { KSL_LIVE_THREADS: '1' });
       const s3 = await serve(projectDir, { KSL_LIVE_REDETECT: '1' });
       servers.push(s2, s3);
       await browserParts(tmp, video, s1, s2, s3, modelId, ffmpeg, info);
@@ -242,10 +246,10 @@ async function main() {
   }
 }
 
-async function browserParts(tmp: string, video: string, s: Served, s2threads: Served, sEveryFrame: Served, modelId: string, ffmpeg: string, input: { width: number; height: number }) {
+async function browserParts(tmp: string, video: string, s: Served, s1thread: Served, sEveryFrame: Served, modelId: string, ffmpeg: string, input: { width: number; height: number }) {
   const { chromium } = await import('playwright-core');
   const camera = path.join(tmp, 'camera.y4m');
-  execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-stream_loop', '2', '-i', video, '-vf', `scale=${W}:${H},fps=30,format=yuv420p`, '-pix_fmt', 'yuv420p', camera]);
+  execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-stream_loop', '2', '-i', video, '-vf', `${CAMERA_4X3},scale=${W}:${H},fps=30,format=yuv420p`, '-pix_fmt', 'yuv420p', camera]);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -253,11 +257,11 @@ async function browserParts(tmp: string, video: string, s: Served, s2threads: Se
   });
   try {
     type PageResult = { fps: number; p50: number; grab: number; service: number; model: number; dropped: number; prefetched: number; size: string };
-    // base64 and binary against the 1-thread server; binary against a server with 2 intra-op threads
+    // base64 and binary against a server with the defaults (2 model threads); binary against one with 1
     const modes = [
       { name: 'base64', encoding: 'base64', server: s },
       { name: 'binary', encoding: 'binary', server: s },
-      { name: 'binary, 2 threads', encoding: 'binary', server: s2threads },
+      { name: 'binary, 1 thread', encoding: 'binary', server: s1thread },
       { name: 'binary, detector every frame', encoding: 'binary', server: sEveryFrame },
     ];
     const results = new Map<string, PageResult[]>(modes.map((m) => [m.name, []]));
@@ -318,9 +322,9 @@ async function browserParts(tmp: string, video: string, s: Served, s2threads: Se
     }
     const b = agg.get('binary')!;
     const o = agg.get('base64')!;
-    const t2 = agg.get('binary, 2 threads')!;
+    const t1 = agg.get('binary, 1 thread')!;
     console.log(`  ratio binary / base64: fps ×${fmt(b.fps / o.fps, 2)}, round trip p50 ×${fmt(b.p50 / o.p50, 2)}, grab ×${fmt(b.grab / o.grab, 2)}`);
-    console.log(`  ratio 2 / 1 threads (binary): fps ×${fmt(t2.fps / b.fps, 2)}, service ×${fmt(t2.service / b.service, 2)}`);
+    console.log(`  ratio 2 / 1 threads (binary): fps ×${fmt(b.fps / t1.fps, 2)}, service ×${fmt(b.service / t1.service, 2)}`);
     const every = agg.get('binary, detector every frame')!;
     console.log(`  ratio detector every 5th frame (the default, hands followed between) / every frame (binary): fps ×${fmt(b.fps / every.fps, 2)}, service ×${fmt(b.service / every.service, 2)}\n`);
 
@@ -328,8 +332,11 @@ async function browserParts(tmp: string, video: string, s: Served, s2threads: Se
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(s.url);
+    // The page puts the frame where the service would (frame-fit.ts: a 4:3 frame is padded into a 16:9 input).
+    const fit = frameFit(W, H, input.width, input.height);
+    const rect = fit.mode === 'pad' ? [fit.x, fit.y, fit.width, fit.height] : [0, 0, input.width, input.height];
     const samples = (await page.evaluate(
-      async ([mw, mh, n]) => {
+      async ([mw, mh, n, rx, ry, rw, rh]) => {
         const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
         const v = document.createElement('video');
         v.muted = true;
@@ -345,6 +352,11 @@ async function browserParts(tmp: string, video: string, s: Served, s2threads: Se
         const small = canvas(mw!, mh!);
         const high = canvas(mw!, mh!);
         high.imageSmoothingQuality = 'high';
+        // black where the frame does not cover the input (its padding)
+        for (const c of [small, high]) {
+          c.fillStyle = '#000';
+          c.fillRect(0, 0, mw!, mh!);
+        }
         const out: { full: string; small: string; high: string; fullMs: number; smallMs: number; highMs: number; vfMs: number; vfMaxDiff: number }[] = [];
         const same = canvas(v.videoWidth, v.videoHeight);
         const rgbx = new Uint8Array(v.videoWidth * v.videoHeight * 4);
@@ -366,11 +378,11 @@ async function browserParts(tmp: string, video: string, s: Served, s2threads: Se
           const f = full.getImageData(0, 0, v.videoWidth, v.videoHeight).data;
           const fullMs = performance.now() - t;
           t = performance.now();
-          small.drawImage(v, 0, 0, mw!, mh!);
+          small.drawImage(v, rx!, ry!, rw!, rh!);
           const sm = small.getImageData(0, 0, mw!, mh!).data;
           const smallMs = performance.now() - t;
           t = performance.now();
-          high.drawImage(v, 0, 0, mw!, mh!);
+          high.drawImage(v, rx!, ry!, rw!, rh!);
           const hi = high.getImageData(0, 0, mw!, mh!).data;
           const highMs = performance.now() - t;
           // WebCodecs: the same frame copied out as RGBX, against that very frame drawn on a canvas
@@ -388,7 +400,7 @@ async function browserParts(tmp: string, video: string, s: Served, s2threads: Se
         stream.getTracks().forEach((tr) => tr.stop());
         return { w: v.videoWidth, h: v.videoHeight, out };
       },
-      [input.width, input.height, 20],
+      [input.width, input.height, 20, ...rect],
     )) as { w: number; h: number; out: { full: string; small: string; high: string; fullMs: number; smallMs: number; highMs: number; vfMs: number; vfMaxDiff: number }[] };
     await context.close();
     const c = await connect(s);
@@ -401,6 +413,12 @@ async function browserParts(tmp: string, video: string, s: Served, s2threads: Se
       for (const k of ['small', 'high'] as const) {
         const b = await c.call(JSON.stringify({ t: 'req', id: id++, name: 'live.detect', args: { modelId, width: input.width, height: input.height, rgb: x[k], settings } }));
         const tb = b.value!.detections[0]!;
+        // the small frame is the padded input itself: its boxes are on the input, the full frame's on the frame
+        if (fit.mode === 'pad') {
+          const box = Float32Array.from(tb.box);
+          boxesToFrame(box, null, 0, fit, input.width, input.height);
+          tb.box = Array.from(box);
+        }
         const d = diffs[k];
         if (ta.classId === tb.classId) d.same++;
         d.dScore.push(Math.abs(ta.score - tb.score));

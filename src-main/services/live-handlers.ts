@@ -4,6 +4,7 @@
  * preprocessed, run and suppressed, in the inference worker (inference/inference-service.ts), so a
  * camera at 30 fps never stalls the IPC, the web server or the catalog.
  */
+import os from 'node:os';
 import { statSync } from 'node:fs';
 import type { ApiHandlers } from '../../src-shared/api';
 import type { LiveDetectResult, LiveModelInfo } from '../../src-shared/api-live';
@@ -26,11 +27,12 @@ interface Loaded {
 }
 
 /**
- * onnxruntime intra-op threads for live models: `KSL_LIVE_THREADS` (1–8), else 1. See the README's Live
- * section for the measurement behind the default (`npm run bench:live`, parts 2 and 4).
+ * onnxruntime intra-op threads for live models: `KSL_LIVE_THREADS` (1–8), else 2 (1 on a one-core
+ * machine). With hands followed, most frames are a 128×128 crop pass, and 2 threads answered more frames
+ * than 1 in every run of `npm run bench:live` since (parts 2 and 4; README, Live).
  */
-export function liveThreads(env: NodeJS.ProcessEnv = process.env): number {
-  return wholeInRange(env.KSL_LIVE_THREADS, 1, 8, 1);
+export function liveThreads(env: NodeJS.ProcessEnv = process.env, cores: number = os.availableParallelism?.() ?? os.cpus().length): number {
+  return wholeInRange(env.KSL_LIVE_THREADS, 1, 8, Math.max(1, Math.min(2, cores)));
 }
 
 /** `value` as a whole number in [lo, hi], else `fallback` (unset, not a number, out of range). */
