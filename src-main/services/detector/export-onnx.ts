@@ -505,7 +505,7 @@ async function exportCropOnnx(project: Project, cfg: RunConfig, runId: string, d
   const { weights, meta } = saved;
   if (wordCount(weights) !== classes.length) throw new KslError('INVALID', `Run ${runId}'s crop classifier (${path.join(dir, 'crop-classifier.json')}) has ${wordCount(weights)} words, the detector ${classes.length}; retrain the run.`);
   const docString = [
-    `KSL Studio second stage (crop classifier), run ${runId}: the word and a refined box of one candidate hand.`,
+    `KSL Studio second stage (crop classifier), run ${runId}: the word and a refined box of each candidate hand.`,
     `Input "${CROP_INPUT}": float32 [n,${meta.cropSize},${meta.cropSize},3] (n crops at once), NHWC, RGB in [-1,1] (pixel / 127.5 − 1), a square of ${meta.pad} × the candidate box's longer side centred on it, cut from the frame at its own resolution, scaled to ${meta.cropSize}×${meta.cropSize}.`,
     `Outputs: "${CROP_OUTPUTS.probs}" [n,${classes.length}] softmax (index c = label map id c+1: ${classes.map((c) => `${c.id}=${c.name}`).join(', ')}); "${CROP_OUTPUTS.box}" [n,4] the refined box relative to the crop window: [dx·${CROP_BOX_SCALES[0]}, dy·${CROP_BOX_SCALES[1]}, log(w/side)·${CROP_BOX_SCALES[2]}, log(h/side)·${CROP_BOX_SCALES[3]}], dx, dy the centre's offset from the window's centre in window sides.`,
     `Backbone: ${PRETRAINED.architecture}, from ${PRETRAINED.package} (${PRETRAINED.licence}); ${CONVERTER_REVISION}.`,
