@@ -792,7 +792,8 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
       let why: string | null = null;
       if (!state) why = 'the checkpoint has none';
       else if (state.header.step !== startStep) why = `the saved state is from step ${state.header.step}`;
-      else {
+      else if (state.weights.length > 0) {
+        // (none when the run was stopped before its first step: fresh moments are then exactly right)
         try {
           await trainer.restoreOptimizer(state.weights);
         } catch (e) {
