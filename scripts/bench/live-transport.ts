@@ -31,7 +31,7 @@ import WebSocket from 'ws';
 import { TrainParams } from '../../src-shared/api';
 import { encodeBinaryRequest } from '../../src-shared/wire';
 import { findFfmpeg } from '../../src-main/services/media/ffmpeg-path';
-import { boxesToFrame, frameFit } from '../../src-main/services/inference/frame-fit';
+import { boxesToFrame, frameFit } from '../../src-shared/frame-fit';
 import { prepareSampleProject } from '../../src-main/services/sample/sample-project';
 import type { TrainResult } from '../../src-main/services/training/train-job';
 import { serve as serveCli, type Served } from '../../test/helpers/browser';

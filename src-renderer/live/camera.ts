@@ -3,6 +3,7 @@
  * pulled, device lost, another app took it) or a failed open is retried every few seconds with a
  * visible status — a kiosk must come back on its own.
  */
+import { frameFit } from '../../src-shared/frame-fit';
 
 export type CameraStatus =
   | { state: 'idle' }
@@ -28,6 +29,23 @@ export function cameraConstraints(modelInput?: { width: number; height: number }
   const width = aspect >= 1 ? 640 : Math.round(480 * aspect);
   const height = aspect >= 1 ? Math.round(640 / aspect) : 480;
   return { width: { ideal: width }, height: { ideal: height }, aspectRatio: { ideal: aspect } };
+}
+
+/**
+ * What to tell the user when the camera's frames are not the model's shape (the service pads them,
+ * src-shared/frame-fit.ts), else null: they are still read, but a hand covers fewer of the model's pixels
+ * than in a camera mode of the model's own shape.
+ */
+export function fitNote(camera: { width: number; height: number }, model: { format?: string; input?: { width: number; height: number } }): string | null {
+  if (model.format !== 'ksl' || !model.input || !camera.width || !camera.height) return null;
+  const fit = frameFit(camera.width, camera.height, model.input.width, model.input.height);
+  if (fit.mode !== 'pad') return null;
+  const shape = (w: number, h: number) => {
+    const named = [[16, 9], [4, 3], [9, 16], [3, 4], [1, 1]].find(([a, b]) => Math.abs(w / h / (a! / b!) - 1) < 0.05);
+    return named ? `${named[0]}:${named[1]}` : `${w}×${h}`;
+  };
+  const modelShape = shape(model.input.width, model.input.height);
+  return `The camera gives ${camera.width}×${camera.height} (${shape(camera.width, camera.height)}) and the model was trained on ${modelShape} frames: each frame is fitted in with black bars, not stretched (which would misshape the hands). A ${modelShape} camera mode gives the hands more of the model's pixels.`;
 }
 
 /** Cameras the browser knows; labels are empty until camera permission has been given once. */

@@ -4,7 +4,7 @@
  * its sentence strip, optional Korean speech, and the way into the full-screen kiosk.
  */
 import type { LiveModelInfo } from '../../src-shared/api-live';
-import { CAMERA_RETRY_MS, type CameraStatus } from '../live/camera';
+import { CAMERA_RETRY_MS, fitNote, type CameraStatus } from '../live/camera';
 import { kioskHash, LIVE_UI_DEFAULTS } from '../live/live-settings';
 import { useLiveSession, type LiveSession } from '../live/use-live-session';
 
@@ -87,6 +87,11 @@ export function LiveScreen() {
             <span>{stats.width ? `${stats.width}×${stats.height}` : ''}</span>
             <span title="camera frames skipped while a frame was being detected (never queued)">dropped {stats.dropped}</span>
           </p>
+          {s.cameraStatus.state === 'live' && s.model.state === 'ready' && fitNote(s.cameraStatus, s.model.info) && (
+            <p className="muted small" data-testid="live-fit">
+              {fitNote(s.cameraStatus, s.model.info)}
+            </p>
+          )}
           {s.detectError && (
             <p className="error" role="alert">
               Detection: {s.detectError}

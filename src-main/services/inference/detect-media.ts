@@ -29,7 +29,7 @@ import { probeVideo } from '../media/probe';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { openDetector, type DetectCall, type Detector, type DetectorInfo, type DetectorOptions, type DetectTiming } from './detector';
-import { frameFit, type FrameFit } from './frame-fit';
+import { frameFit, type FrameFit } from '../../../src-shared/frame-fit';
 import { InferenceService } from './inference-service';
 
 export interface DetectMediaOptions extends DetectorOptions {

@@ -23,7 +23,7 @@ import { toModelInputInto } from './model-input';
 import { detectLayout, type ModelLayout, type TensorMeta } from './model-layout';
 import * as post from './postprocess';
 import { resizeRgb, type ResizeScratch } from './resize-rgb';
-import { boxesToFrame, frameFit, padRgbInto, type FrameFit } from './frame-fit';
+import { boxesToFrame, frameFit, padRgbInto, type FrameFit } from '../../../src-shared/frame-fit';
 
 const STRETCH: FrameFit = { mode: 'stretch' };
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDetector } from '../../../src-main/services/inference/detector';
-import { boxesToFrame, frameFit, padRgbInto, PAD_ASPECT_RATIO } from '../../../src-main/services/inference/frame-fit';
+import { boxesToFrame, frameFit, padRgbInto, PAD_ASPECT_RATIO } from '../../../src-shared/frame-fit';
 import { KSL_BOX_0, KSL_BOX_1, tinyKslModel } from './tiny-models';
 
 describe('frameFit', () => {

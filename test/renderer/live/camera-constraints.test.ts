@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cameraConstraints } from '../../../src-renderer/live/camera';
+import { cameraConstraints, fitNote } from '../../../src-renderer/live/camera';
 
 describe('camera constraints', () => {
   it('ask for frames of a non-square model’s shape, so hands are not stretched on the way in', () => {
@@ -12,5 +12,15 @@ describe('camera constraints', () => {
   it('keep 640×480 for square models (trained on stretched frames) and before a model is loaded', () => {
     expect(cameraConstraints({ width: 320, height: 320 })).toEqual({ width: { ideal: 640 }, height: { ideal: 480 } });
     expect(cameraConstraints()).toEqual({ width: { ideal: 640 }, height: { ideal: 480 } });
+  });
+  it('say when the camera’s frames are padded into the model’s shape, and stay quiet when they are not', () => {
+    const ksl = { format: 'ksl', input: { width: 384, height: 224 } };
+    expect(fitNote({ width: 640, height: 480 }, ksl)).toMatch(/^The camera gives 640×480 \(4:3\) and the model was trained on 16:9 frames: each frame is fitted in with black bars/);
+    expect(fitNote({ width: 640, height: 360 }, ksl)).toBeNull();
+    expect(fitNote({ width: 1280, height: 720 }, ksl)).toBeNull();
+    // square inputs (stretched in training), tf2onnx models, and no model yet: nothing to say
+    expect(fitNote({ width: 640, height: 480 }, { format: 'ksl', input: { width: 320, height: 320 } })).toBeNull();
+    expect(fitNote({ width: 640, height: 480 }, { format: 'tf2onnx', input: { width: 384, height: 224 } })).toBeNull();
+    expect(fitNote({ width: 640, height: 480 }, {})).toBeNull();
   });
 });
