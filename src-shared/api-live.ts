@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { request } from './api-editor';
+import { i420Length } from './yuv';
 
 /** Where a model comes from: a trained run of this project, or an ONNX file under the project's models/ folder. */
 export type LiveModelSource = 'run' | 'file';
@@ -101,12 +102,21 @@ const RgbBytes = z.union(
   { error: 'RGB bytes: a Uint8Array (binary message, IPC) or a base64 string (JSON), at most 1280×1280×3 bytes' },
 );
 
+/** The frame's I420 bytes as a camera gives them (src-shared/yuv.ts): raw only (binary transports). */
+const I420Bytes = z
+  .custom<Uint8Array>((v) => v instanceof Uint8Array, { error: 'I420 bytes: a Uint8Array (binary message, IPC)' })
+  .refine((b) => b.byteLength <= MAX_RGB_BYTES / 2, `at most ${MAX_RGB_BYTES / 2} bytes (1280×1280 I420)`);
+
 export const LiveDetectArgs = z
   .object({
     modelId: LiveModelId,
     width: z.number().int().min(8).max(1280),
     height: z.number().int().min(8).max(1280),
-    rgb: RgbBytes,
+    /** The frame as RGB (3 bytes per pixel) — or, instead, `i420`. */
+    rgb: RgbBytes.optional(),
+    /** The frame as I420 planes (half the bytes), converted in the service with `colour` (default BT.601, limited range). */
+    i420: I420Bytes.optional(),
+    colour: z.object({ matrix: z.enum(['bt601', 'bt709']), fullRange: z.boolean() }).strict().optional(),
     settings: LiveSettings.optional(),
     /**
      * Which camera stream the frame belongs to (one per Live screen or kiosk): hands are followed from
@@ -116,10 +126,26 @@ export const LiveDetectArgs = z
   })
   .strict()
   .superRefine((a, ctx) => {
-    const bytes = typeof a.rgb === 'string' ? base64ByteLength(a.rgb) : a.rgb.byteLength;
+    if ((a.rgb === undefined) === (a.i420 === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['rgb'], message: 'Send the frame once: as `rgb` (RGB bytes) or as `i420` (I420 planes), not both and not neither.' });
+      return;
+    }
+    if (a.i420 !== undefined) {
+      const expected = i420Length(a.width, a.height);
+      if (a.i420.byteLength !== expected) {
+        ctx.addIssue({ code: 'custom', path: ['i420'], message: `${a.i420.byteLength} bytes, but a ${a.width}×${a.height} I420 frame needs ${expected} (the Y plane, then U and V of ⌈width/2⌉ × ⌈height/2⌉ each, no row padding).` });
+      }
+      return;
+    }
+    if (a.colour !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['colour'], message: '`colour` is for `i420` frames; an RGB frame has none.' });
+      return;
+    }
+    const rgb = a.rgb!;
+    const bytes = typeof rgb === 'string' ? base64ByteLength(rgb) : rgb.byteLength;
     const expected = a.width * a.height * 3;
     if (bytes !== expected) {
-      const how = typeof a.rgb === 'string' ? `${bytes} bytes (base64-decoded)` : `${bytes} bytes`;
+      const how = typeof rgb === 'string' ? `${bytes} bytes (base64-decoded)` : `${bytes} bytes`;
       ctx.addIssue({
         code: 'custom',
         path: ['rgb'],

@@ -9,6 +9,7 @@ import { statSync } from 'node:fs';
 import type { ApiHandlers } from '../../src-shared/api';
 import type { LiveDetectResult, LiveModelInfo } from '../../src-shared/api-live';
 import { KslError } from '../../src-shared/result';
+import { BT601_LIMITED, i420Length, i420ToRgbInto } from '../../src-shared/yuv';
 import type { Emit } from './app-services';
 import type { Project } from './catalog/project';
 import type { DetectorInfo } from './inference/detector';
@@ -101,13 +102,18 @@ export function createLiveHandlers(need: () => { project: Project; jobs: JobMana
       const base = listModels(project).find((m) => m.id === modelId);
       return toModelInfo(base, modelId, l.info);
     },
-    'live.detect': async ({ modelId, width, height, rgb, settings, stream }): Promise<LiveDetectResult> => {
+    'live.detect': async ({ modelId, width, height, rgb, i420, colour, settings, stream }): Promise<LiveDetectResult> => {
       const { project } = need();
       const l = await ensure(project, modelId, true);
       const t1 = performance.now();
-      // Binary doors (WebSocket binary message, Electron IPC) hand over the bytes; JSON sends base64.
-      // The schema has checked the size already; this check stays for callers that skip the host.
-      const bytes = typeof rgb === 'string' ? Buffer.from(rgb, 'base64') : rgb;
+      // Binary doors (WebSocket binary message, Electron IPC) hand over the bytes; JSON sends base64. A
+      // camera's I420 planes (half the bytes) become RGB here, as Chromium converts them (src-shared/yuv.ts).
+      // The schema has checked the sizes already; these checks stay for callers that skip the host.
+      if (i420 !== undefined && i420.length !== i420Length(width, height)) {
+        throw new KslError('INVALID', `live.detect: i420 has ${i420.length} bytes, but a ${width}×${height} I420 frame needs ${i420Length(width, height)}.`, { field: 'i420', bytes: i420.length, expected: i420Length(width, height) });
+      }
+      const bytes = i420 !== undefined ? i420ToRgbInto(i420, width, height, colour ?? BT601_LIMITED, new Uint8Array(width * height * 3)) : typeof rgb === 'string' ? Buffer.from(rgb, 'base64') : rgb;
+      if (bytes === undefined) throw new KslError('INVALID', 'live.detect: send the frame as `rgb` (RGB bytes) or `i420` (I420 planes).', { field: 'rgb' });
       const expected = width * height * 3;
       if (bytes.length !== expected) {
         throw new KslError(

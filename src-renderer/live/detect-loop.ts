@@ -211,7 +211,15 @@ export class DetectLoop {
     this.stats.inFlight++;
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.stats.inFlight);
     void this.o.api
-      .invoke('live.detect', { modelId: target.modelId, width: frame.width, height: frame.height, rgb: frame.rgb, settings: target.settings, stream: this.stream })
+      .invoke('live.detect', {
+        modelId: target.modelId,
+        width: frame.width,
+        height: frame.height,
+        // the camera's I420 planes (converted by the service), or RGB
+        ...(frame.i420 && frame.rgb instanceof Uint8Array ? { i420: frame.rgb, colour: frame.i420 } : { rgb: frame.rgb }),
+        settings: target.settings,
+        stream: this.stream,
+      })
       .then(
         (r) => {
           const at = performance.now();

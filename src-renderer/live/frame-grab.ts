@@ -6,6 +6,8 @@
  * would send a third of the bytes but moves the scores (README, Live).
  */
 
+import { i420Length, i420ToRgbInto, yuvColourOf, type YuvColour } from '../../src-shared/yuv';
+
 export const MAX_FRAME_SIDE = 1280;
 
 export interface GrabbedFrame {
@@ -13,7 +15,15 @@ export interface GrabbedFrame {
   height: number;
   /** width × height × 3 bytes; or, for the base64 comparison mode, the same bytes as base64. */
   rgb: Uint8Array | string;
+  /**
+   * When set, `rgb` holds the camera's I420 planes instead (i420Length bytes: half of RGB), to be
+   * converted by the service with this colour (src-shared/yuv.ts).
+   */
+  i420?: YuvColour;
 }
+
+/** How far (per channel) our I420 → RGB may be from Chromium's own before a camera's I420 is not trusted. */
+export const I420_MAX_DIFF = 3;
 
 /** How frames go to the service: raw bytes (the default), or base64 in JSON (the old way, kept to measure against). */
 export type FrameEncoding = 'binary' | 'base64';
@@ -108,17 +118,29 @@ export class FrameGrabber {
   /** Whether VideoFrame.copyTo with RGBX output is used; off after three failures in a row. */
   private videoFrames: boolean;
   private videoFrameFailures = 0;
+  /**
+   * Per camera format (pixel format, colour space, size): whether its I420 planes, converted as the
+   * service will, came within I420_MAX_DIFF of Chromium's RGB on the first frame. Unchecked formats are
+   * checked once (both copies of that frame), after which frames go as I420 (or as RGB, if not).
+   */
+  private i420Checked = new Map<string, boolean>();
+  /** The largest difference found by the last I420 check (for the readout and tests). */
+  lastI420Check: { key: string; maxDiff: number } | null = null;
+
+  private readonly i420: boolean;
 
   constructor(
     readonly encoding: FrameEncoding = 'binary',
-    options: { videoFrame?: boolean } = {},
+    options: { videoFrame?: boolean; i420?: boolean } = {},
   ) {
     this.videoFrames = (options.videoFrame ?? true) && encoding === 'binary' && typeof VideoFrame === 'function';
+    this.i420 = options.i420 ?? true;
   }
 
-  /** Which way frames are read: 'video-frame' (WebCodecs) or 'canvas'. */
-  get method(): 'video-frame' | 'canvas' {
-    return this.videoFrames ? 'video-frame' : 'canvas';
+  /** Which way frames are read: 'video-frame' (WebCodecs; 'video-frame-i420' when they go as I420) or 'canvas'. */
+  get method(): 'video-frame' | 'video-frame-i420' | 'canvas' {
+    if (!this.videoFrames) return 'canvas';
+    return [...this.i420Checked.values()].some(Boolean) ? 'video-frame-i420' : 'video-frame';
   }
 
   grab(video: HTMLVideoElement, keep?: GrabbedFrame | null): GrabbedFrame | null | Promise<GrabbedFrame | null> {
@@ -141,10 +163,10 @@ export class FrameGrabber {
     return this.grabCanvas(video, width, height, keep);
   }
 
-  private target(pixels: number, keep?: GrabbedFrame | null): Uint8Array {
+  private target(bytes: number, keep?: GrabbedFrame | null): Uint8Array {
     const i = keep && keep.rgb === this.buffers[0] ? 1 : 0;
     let buf = this.buffers[i];
-    if (buf.length !== pixels * 3) buf = this.buffers[i] = new Uint8Array(pixels * 3);
+    if (buf.length !== bytes) buf = this.buffers[i] = new Uint8Array(bytes);
     return buf;
   }
 
@@ -154,9 +176,34 @@ export class FrameGrabber {
       const rect = frame.visibleRect;
       if (!rect || rect.width !== width || rect.height !== height) throw new Error(`VideoFrame is ${rect?.width}×${rect?.height}, the video ${width}×${height}`);
       const pixels = width * height;
+      // The camera's own I420 (half the bytes, no conversion here) when its colour space is one the service
+      // converts and the first frame showed the conversion matches Chromium's.
+      const colour = this.i420 && frame.format === 'I420' ? yuvColourOf(frame.colorSpace?.toJSON?.() ?? null) : null;
+      const key = colour ? `${frame.format}/${JSON.stringify(frame.colorSpace?.toJSON?.() ?? null)}/${width}x${height}` : '';
+      const trusted = colour ? this.i420Checked.get(key) : false;
+      if (colour && trusted !== false) {
+        const cw = (width + 1) >> 1;
+        const ch = (height + 1) >> 1;
+        const planes = this.target(i420Length(width, height), keep);
+        await frame.copyTo(planes, { layout: [{ offset: 0, stride: width }, { offset: pixels, stride: cw }, { offset: pixels + cw * ch, stride: cw }] } as VideoFrameCopyToOptions);
+        if (trusted === undefined) {
+          // Once per camera format: both copies of this frame, compared.
+          if (this.rgbx.length !== pixels * 4) this.rgbx = new Uint8Array(pixels * 4);
+          await frame.copyTo(this.rgbx, { format: 'RGBX', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
+          const ours = i420ToRgbInto(planes, width, height, colour, new Uint8Array(pixels * 3));
+          let maxDiff = 0;
+          for (let p = 0; p < pixels && maxDiff <= I420_MAX_DIFF; p++) {
+            for (let c = 0; c < 3; c++) maxDiff = Math.max(maxDiff, Math.abs(ours[p * 3 + c]! - this.rgbx[p * 4 + c]!));
+          }
+          this.lastI420Check = { key, maxDiff };
+          this.i420Checked.set(key, maxDiff <= I420_MAX_DIFF);
+          if (maxDiff > I420_MAX_DIFF) return { width, height, rgb: rgbaToRgbInto(this.rgbx, pixels, this.target(pixels * 3, keep)) };
+        }
+        return { width, height, rgb: planes, i420: colour };
+      }
       if (this.rgbx.length !== pixels * 4) this.rgbx = new Uint8Array(pixels * 4);
       await frame.copyTo(this.rgbx, { format: 'RGBX', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
-      return { width, height, rgb: rgbaToRgbInto(this.rgbx, pixels, this.target(pixels, keep)) };
+      return { width, height, rgb: rgbaToRgbInto(this.rgbx, pixels, this.target(pixels * 3, keep)) };
     } finally {
       frame.close();
     }
@@ -175,6 +222,6 @@ export class FrameGrabber {
     const img = this.ctx.getImageData(0, 0, width, height);
     const pixels = width * height;
     if (this.encoding === 'base64') return { width, height, rgb: rgbaToRgbBase64(img.data, pixels) };
-    return { width, height, rgb: rgbaToRgbInto(img.data, pixels, this.target(pixels, keep)) };
+    return { width, height, rgb: rgbaToRgbInto(img.data, pixels, this.target(pixels * 3, keep)) };
   }
 }

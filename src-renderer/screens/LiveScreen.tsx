@@ -83,7 +83,7 @@ export function LiveScreen() {
             <span title="the inference service's own timing">
               service {stats.service ? `${stats.service.totalMs.toFixed(0)} ms (pre ${stats.service.preprocessMs.toFixed(0)}, model ${stats.service.inferenceMs.toFixed(0)}, NMS ${stats.service.nmsMs.toFixed(1)}${stats.service.cropMs !== undefined ? `, close-ups ${stats.service.cropMs.toFixed(0)}` : ''}${stats.service.tracked ? ', hands followed without the detector' : ''})` : '—'}
             </span>
-            <span title={`camera frame → RGB bytes (${stats.grabMethod === 'video-frame' ? 'WebCodecs VideoFrame.copyTo' : 'canvas drawImage + getImageData'}), sent raw`}>grab {stats.grabMs.toFixed(1)} ms</span>
+            <span title={`camera frame → ${stats.grabMethod === 'video-frame-i420' ? "the camera's I420 planes (WebCodecs VideoFrame.copyTo; RGB in the service)" : `RGB bytes (${stats.grabMethod === 'video-frame' ? 'WebCodecs VideoFrame.copyTo' : 'canvas drawImage + getImageData'})`}, sent raw`}>grab {stats.grabMs.toFixed(1)} ms</span>
             <span>{stats.width ? `${stats.width}×${stats.height}` : ''}</span>
             <span title="camera frames skipped while a frame was being detected (never queued)">dropped {stats.dropped}</span>
           </p>

@@ -29,10 +29,10 @@ const BLANK_SECONDS = 1.5;
  */
 function pageHook() {
   const w = window as unknown as {
-    __live: { inFlight: number; maxInFlight: number; requests: number; binary: number; answers: { t: number; labels: string[] }[]; sentence: { t: number; text: string }[] };
+    __live: { inFlight: number; maxInFlight: number; requests: number; binary: number; i420: number; answers: { t: number; labels: string[] }[]; sentence: { t: number; text: string }[] };
     __sentenceTestId?: string;
   };
-  w.__live = { inFlight: 0, maxInFlight: 0, requests: 0, binary: 0, answers: [], sentence: [] };
+  w.__live = { inFlight: 0, maxInFlight: 0, requests: 0, binary: 0, i420: 0, answers: [], sentence: [] };
   const pending = new Set<number>();
   const Native = window.WebSocket;
   class Counted extends Native {
@@ -54,13 +54,14 @@ function pageHook() {
       else if (ArrayBuffer.isView(data)) {
         const b = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
         const n = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
-        head = String.fromCharCode(...b.subarray(4, 4 + Math.min(n, 80)));
+        head = String.fromCharCode(...b.subarray(4, 4 + Math.min(n, 4096)));
       }
       const m = head ? /^\{"t":"req","id":(\d+),"name":"live\.detect"/.exec(head) : null;
       if (m) {
         pending.add(Number(m[1]));
         w.__live.requests++;
         if (typeof data !== 'string') w.__live.binary++;
+        if (typeof data !== 'string' && /"bin":"i420"/.test(head!)) w.__live.i420++;
         w.__live.inFlight++;
         w.__live.maxInFlight = Math.max(w.__live.maxInFlight, w.__live.inFlight);
       }
@@ -82,6 +83,7 @@ interface Hooked {
   maxInFlight: number;
   requests: number;
   binary: number;
+  i420: number;
   answers: { t: number; labels: string[] }[];
   sentence: { t: number; text: string }[];
 }
@@ -246,8 +248,10 @@ describe('live interpreter and kiosk with a fake camera', () => {
     expect(h.maxInFlight).toBe(1);
     expect(h.requests).toBeGreaterThan(10);
     // every frame went as raw bytes in a binary message, none as base64 JSON, read with WebCodecs (Chromium ≥ 127)
+    // as the camera's own I420 planes (the fake camera's first frame checked against Chromium's RGB)
     expect(h.binary).toBe(h.requests);
-    expect(await page.getByTestId('live').getAttribute('data-grab-method')).toBe('video-frame');
+    expect(h.i420).toBe(h.requests);
+    expect(await page.getByTestId('live').getAttribute('data-grab-method')).toBe('video-frame-i420');
     const live = page.getByTestId('live');
     expect(await live.getAttribute('data-max-in-flight')).toBe('1');
     // the camera (15 fps) outpaces detection on this machine: frames were dropped, none queued

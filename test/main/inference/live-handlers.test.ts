@@ -13,6 +13,7 @@ import { openProject } from '../../../src-main/services/catalog/project';
 import { openDetector } from '../../../src-main/services/inference/detector';
 import { liveRedetect, liveThreads } from '../../../src-main/services/live-handlers';
 import { memoryApi } from '../../helpers/memory-transport';
+import { BT601_LIMITED, i420Length, i420ToRgbInto } from '../../../src-shared/yuv';
 import { trainedProject } from './trained-project';
 
 const value = <T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T => {
@@ -129,6 +130,19 @@ describe('live.models, live.load and live.detect', () => {
     expect(wire.binary).toBe(before.binary + 1);
     expect(wire.bytes - before.bytes).toBeLessThan(w * h * 3 + 400);
     expect(bin.detections).toEqual(all.detections);
+
+    // As the camera's I420 planes (half the bytes on the wire): converted in the service, the same answer
+    // as the RGB our own conversion gives (src-shared/yuv.ts).
+    const yuv = new Uint8Array(execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${w}x${h}`, '-i', 'pipe:0', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1'], { input: rgb, maxBuffer: 64 << 20 }));
+    const settings = { threshold: 0, iou: 0.6, maxDetections: 5 };
+    const b1 = { ...wire };
+    const viaI420 = value(await api.invoke('live.detect', { modelId, width: w, height: h, i420: yuv, settings }));
+    expect(wire.binary).toBe(b1.binary + 1);
+    expect(wire.bytes - b1.bytes).toBeLessThan(i420Length(w, h) + 400);
+    const asRgb = i420ToRgbInto(yuv, w, h, BT601_LIMITED, new Uint8Array(w * h * 3));
+    const viaRgb = value(await api.invoke('live.detect', { modelId, width: w, height: h, rgb: asRgb, settings }));
+    expect(viaI420.detections).toEqual(viaRgb.detections);
+    expect(viaI420.detections.length).toBeGreaterThan(0);
   }, 60_000);
 
   it('keeps the event loop free: scaling, inference and NMS happen in the worker thread', async () => {
