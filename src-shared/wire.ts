@@ -18,8 +18,8 @@
  * e.g. `{"t":"req","id":7,"name":"live.detect","args":{"modelId":"run:x","width":320,"height":240},"bin":"rgb"}`
  * followed by 320 × 240 × 3 RGB bytes. The receiver puts the bytes back as a Uint8Array under
  * `args.rgb` and validates the request exactly as if it had come as JSON: the contract's schema
- * decides whether a byte array is acceptable there (it is only for `live.detect`'s `rgb`) and
- * checks its size. Responses and events stay JSON text.
+ * decides whether a byte array is acceptable there (it is only for `live.detect`'s `rgb` or `i420`)
+ * and checks its size. Responses and events stay JSON text.
  */
 import { z } from 'zod';
 
