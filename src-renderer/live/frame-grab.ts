@@ -1,9 +1,11 @@
 /**
- * Grabs the current camera frame as the contract wants it: RGB bytes (alpha stripped), row-major, at
- * the camera's size capped at 1280 on the long side, as a Uint8Array — it travels as a WebSocket binary
- * message or an Electron structured clone, never base64 (src-shared/wire.ts). The service scales it to
- * the model's input with the same filter training used (resize-rgb.ts): a canvas resize on the page
- * would send a third of the bytes but moves the scores (README, Live).
+ * Grabs the current camera frame as the contract wants it: the camera's own I420 planes where a check of
+ * its first frame shows the service's conversion matches Chromium's (half the bytes, no conversion on the
+ * page), else RGB bytes (alpha stripped), row-major; at the camera's size capped at 1280 on the long
+ * side, as a Uint8Array — it travels as a WebSocket binary message or an Electron structured clone, never
+ * base64 (src-shared/wire.ts). The service scales it to the model's input with the same filter training
+ * used (resize-rgb.ts): a canvas resize on the page would send a third of the bytes but moves the scores
+ * (README, Live).
  */
 
 import { i420Length, i420ToRgbInto, yuvColourOf, type YuvColour } from '../../src-shared/yuv';
@@ -103,7 +105,10 @@ function rgbaToRgbBase64Bytewise(rgba: Uint8ClampedArray | Uint8Array, pixels: n
  * frame in flight) — so that no megabyte is allocated per frame and a frame is never overwritten while
  * a transport might still read it.
  *
- * Where the browser has WebCodecs' VideoFrame with RGB output (Chromium ≥ 127, so Electron 45), the
+ * Where the browser has WebCodecs' VideoFrame (Chromium ≥ 127, so Electron 45) and the camera gives
+ * I420 in a colour space src-shared/yuv.ts converts, the planes are copied out as they are (0.4–0.5 ms
+ * at 640×360); the first frame of each camera format is also copied as RGB and compared with our
+ * conversion (within I420_MAX_DIFF, or that format goes as RGB). Otherwise, with RGB output, the
  * frame is copied out with `VideoFrame.copyTo({format: 'RGBX'})`: the same pixels as drawing the video
  * on a canvas and reading them back (`npm run bench:live` part 3 compares them byte for byte) at a
  * fraction of the cost (0.8 against 3.3 ms at 640×480, measured in Chromium 156 here). Otherwise — no
