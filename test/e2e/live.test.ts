@@ -366,4 +366,34 @@ describe('live interpreter and kiosk with a fake camera', () => {
     expect(errors).toEqual([]);
     await page.context().close();
   }, 60_000);
+
+  it('a camera whose I420 does not convert like Chromium’s (here: its planes brightened by 8) goes as RGB', async () => {
+    const { page, errors } = await newPage();
+    await page.addInitScript(() => {
+      const native = VideoFrame.prototype.copyTo;
+      VideoFrame.prototype.copyTo = async function (this: VideoFrame, dest: AllowSharedBufferSource, options?: VideoFrameCopyToOptions) {
+        const layout = await native.call(this, dest, options);
+        // the planes only (an RGBX copy is left alone): the page's check must catch the mismatch
+        if (!(options as { format?: string } | undefined)?.format && ArrayBuffer.isView(dest)) {
+          const b = new Uint8Array(dest.buffer, dest.byteOffset, dest.byteLength);
+          for (let i = 0; i < b.length; i++) b[i] = Math.min(255, b[i]! + 8);
+        }
+        return layout;
+      };
+    });
+    await page.goto(server!.url);
+    await page.getByRole('button', { name: 'Live', exact: true }).click();
+    await expect.poll(() => page.getByTestId('camera-status').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
+    await page.getByLabel('model').selectOption({ index: 1 });
+    await page.locator('[data-testid=model-state][data-ready=true]').waitFor({ timeout: 60_000 });
+    const live = page.getByTestId('live');
+    await expect.poll(async () => Number(await live.getAttribute('data-answered')), { timeout: 20_000 }).toBeGreaterThan(5);
+    expect(await live.getAttribute('data-grab-method')).toBe('video-frame');
+    const h = await hooked(page);
+    expect(h.binary).toBe(h.requests);
+    expect(h.i420).toBe(0);
+    expect(h.answers.filter((a) => a.labels.includes('ERROR'))).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
 });
