@@ -29,8 +29,8 @@ interface Loaded {
 
 /**
  * onnxruntime intra-op threads for live models: `KSL_LIVE_THREADS` (1–8), else 2 (1 on a one-core
- * machine). With hands followed, most frames are a 128×128 crop pass, and 2 threads answered more frames
- * than 1 in every run of `npm run bench:live` since (parts 2 and 4; README, Live).
+ * machine). With hands followed, most frames are a 128×128 crop pass: over four runs of `npm run
+ * bench:live`, 2 threads against 1 gave the Node client ×1.15–1.25 and the page ×0.96–1.29 (README, Live).
  */
 export function liveThreads(env: NodeJS.ProcessEnv = process.env, cores: number = os.availableParallelism?.() ?? os.cpus().length): number {
   return wholeInRange(env.KSL_LIVE_THREADS, 1, 8, Math.max(1, Math.min(2, cores)));
