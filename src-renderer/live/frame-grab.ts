@@ -129,17 +129,12 @@ export class FrameGrabber {
    * checked once (both copies of that frame), after which frames go as I420 (or as RGB, if not).
    */
   private i420Checked = new Map<string, boolean>();
-  /** The largest difference found by the last I420 check (for the readout and tests). */
-  lastI420Check: { key: string; maxDiff: number } | null = null;
-
-  private readonly i420: boolean;
 
   constructor(
     readonly encoding: FrameEncoding = 'binary',
-    options: { videoFrame?: boolean; i420?: boolean } = {},
+    options: { videoFrame?: boolean } = {},
   ) {
     this.videoFrames = (options.videoFrame ?? true) && encoding === 'binary' && typeof VideoFrame === 'function';
-    this.i420 = options.i420 ?? true;
   }
 
   /** Which way frames are read: 'video-frame' (WebCodecs; 'video-frame-i420' when they go as I420) or 'canvas'. */
@@ -183,7 +178,7 @@ export class FrameGrabber {
       const pixels = width * height;
       // The camera's own I420 (half the bytes, no conversion here) when its colour space is one the service
       // converts and the first frame showed the conversion matches Chromium's.
-      const colour = this.i420 && frame.format === 'I420' ? yuvColourOf(frame.colorSpace?.toJSON?.() ?? null) : null;
+      const colour = frame.format === 'I420' ? yuvColourOf(frame.colorSpace?.toJSON?.() ?? null) : null;
       const key = colour ? `${frame.format}/${JSON.stringify(frame.colorSpace?.toJSON?.() ?? null)}/${width}x${height}` : '';
       const trusted = colour ? this.i420Checked.get(key) : false;
       if (colour && trusted !== false) {
@@ -200,7 +195,6 @@ export class FrameGrabber {
           for (let p = 0; p < pixels && maxDiff <= I420_MAX_DIFF; p++) {
             for (let c = 0; c < 3; c++) maxDiff = Math.max(maxDiff, Math.abs(ours[p * 3 + c]! - this.rgbx[p * 4 + c]!));
           }
-          this.lastI420Check = { key, maxDiff };
           this.i420Checked.set(key, maxDiff <= I420_MAX_DIFF);
           if (maxDiff > I420_MAX_DIFF) return { width, height, rgb: rgbaToRgbInto(this.rgbx, pixels, this.target(pixels * 3, keep)) };
         }
