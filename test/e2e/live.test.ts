@@ -254,8 +254,10 @@ describe('live interpreter and kiosk with a fake camera', () => {
     expect(await page.getByTestId('live').getAttribute('data-grab-method')).toBe('video-frame-i420');
     const live = page.getByTestId('live');
     expect(await live.getAttribute('data-max-in-flight')).toBe('1');
-    // the camera (15 fps) outpaces detection on this machine: frames were dropped, none queued
-    expect(Number(await live.getAttribute('data-dropped'))).toBeGreaterThan(0);
+    // Whether camera frames were dropped depends on this machine's speed (with hands followed and I420
+    // frames, detection can keep up with the 15 fps camera); that a newer frame replaces the waiting one and
+    // none is ever queued is pinned by test/renderer/live/detect-loop.test.ts, and one in flight above.
+    expect(await live.getAttribute('data-dropped')).toMatch(/^\d+$/); // the count is shown
     const readout = (await page.getByTestId('live-readout').textContent())!;
     expect(readout).toMatch(/(\d+\.\d) fps/);
     expect(readout).toMatch(/round trip \d+ ms/);
