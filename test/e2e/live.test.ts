@@ -348,11 +348,8 @@ describe('live interpreter and kiosk with a fake camera', () => {
     await expect.poll(() => sentence.textContent(), { timeout: 10_000 }).toBe(WORD); // the next signing starts a new sentence
     expect(errors).toEqual([]);
   }, 120_000);
-  it('without WebCodecs (an older engine) the page reads frames from a canvas, still raw bytes, still one in flight', async () => {
-    const { page, errors } = await newPage();
-    await page.addInitScript(() => {
-      delete (window as unknown as { VideoFrame?: unknown }).VideoFrame;
-    });
+  /** The Live screen with the first model, once it has answered a few frames; its `live` element. */
+  const liveAnswering = async (page: Page) => {
     await page.goto(server!.url);
     await page.getByRole('button', { name: 'Live', exact: true }).click();
     await expect.poll(() => page.getByTestId('camera-status').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
@@ -360,6 +357,15 @@ describe('live interpreter and kiosk with a fake camera', () => {
     await page.locator('[data-testid=model-state][data-ready=true]').waitFor({ timeout: 60_000 });
     const live = page.getByTestId('live');
     await expect.poll(async () => Number(await live.getAttribute('data-answered')), { timeout: 20_000 }).toBeGreaterThan(5);
+    return live;
+  };
+
+  it('without WebCodecs (an older engine) the page reads frames from a canvas, still raw bytes, still one in flight', async () => {
+    const { page, errors } = await newPage();
+    await page.addInitScript(() => {
+      delete (window as unknown as { VideoFrame?: unknown }).VideoFrame;
+    });
+    const live = await liveAnswering(page);
     expect(await live.getAttribute('data-grab-method')).toBe('canvas');
     const h = await hooked(page);
     expect(h.binary).toBe(h.requests);
@@ -383,13 +389,7 @@ describe('live interpreter and kiosk with a fake camera', () => {
         return layout;
       };
     });
-    await page.goto(server!.url);
-    await page.getByRole('button', { name: 'Live', exact: true }).click();
-    await expect.poll(() => page.getByTestId('camera-status').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
-    await page.getByLabel('model').selectOption({ index: 1 });
-    await page.locator('[data-testid=model-state][data-ready=true]').waitFor({ timeout: 60_000 });
-    const live = page.getByTestId('live');
-    await expect.poll(async () => Number(await live.getAttribute('data-answered')), { timeout: 20_000 }).toBeGreaterThan(5);
+    const live = await liveAnswering(page);
     expect(await live.getAttribute('data-grab-method')).toBe('video-frame');
     const h = await hooked(page);
     expect(h.binary).toBe(h.requests);
