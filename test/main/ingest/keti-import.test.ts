@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as XLSX from 'xlsx';
@@ -107,12 +107,15 @@ function writeVideos(root: string, rows: KRow[], skip: number[] = []): void {
 }
 
 const projects: Project[] = [];
+const dirs: string[] = [];
 afterEach(() => {
   while (projects.length) projects.pop()!.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 function setup() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ksl-keti-'));
+  dirs.push(dir);
   const project = initProject(path.join(dir, 'project'));
   projects.push(project);
   return { dir, project };

@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as XLSX from 'xlsx';
 import { describe, expect, it } from 'vitest';
 import { KslError } from '../../../src-shared/result';
+import { useTmpDir } from '../../helpers/tmp';
 import { cellText, formatNumber, headerKey, readTable, textAt } from '../../../src-main/services/ingest/read-table';
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'ksl-table-'));
+const tmp = useTmpDir('ksl-table-');
 
 function writeBook(file: string, sheets: [string, unknown[][]][]): string {
   const wb = XLSX.utils.book_new();

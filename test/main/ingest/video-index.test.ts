@@ -1,8 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { indexVideos, isVideoFile } from '../../../src-main/services/ingest/video-index';
+import { useTmpDir } from '../../helpers/tmp';
+
+const tmp = useTmpDir('ksl-videos-');
 
 function touch(root: string, rel: string): string {
   const p = path.join(root, rel);
@@ -13,7 +16,7 @@ function touch(root: string, rel: string): string {
 
 describe('indexVideos', () => {
   it('indexes by 10-digit number, any video extension, anywhere below the root', () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'ksl-videos-'));
+    const root = tmp();
     touch(root, '0001~3000/KETI_SL_0000000001.avi');
     touch(root, '0001~3000/KETI_SL_0000001234.MP4');
     touch(root, '수어 영상 3001~/깊은 폴더/0000012345.mOv');
@@ -33,7 +36,7 @@ describe('indexVideos', () => {
   });
 
   it('keeps the first of two files with one number, by sorted path', () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'ksl-videos-'));
+    const root = tmp();
     touch(root, 'b/KETI_SL_0000000007.avi');
     touch(root, 'a/0000000007.mp4');
     const idx = indexVideos(root);
@@ -42,7 +45,7 @@ describe('indexVideos', () => {
   });
 
   it('ignores numbers that are not exactly ten digits', () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'ksl-videos-'));
+    const root = tmp();
     touch(root, 'KETI_SL_00000000123.mp4'); // eleven digits
     touch(root, 'KETI_SL_000000012.mp4'); // nine
     touch(root, '0000000001_0000000002.mp4'); // two numbers: ambiguous
@@ -52,7 +55,7 @@ describe('indexVideos', () => {
   });
 
   it('survives a symlink loop and finds NFD-named folders', () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'ksl-videos-'));
+    const root = tmp();
     const nfdDir = '한글 폴더'.normalize('NFD');
     const f = touch(root, `${nfdDir}/KETI_SL_0000000009.MOV`);
     symlinkSync(root, path.join(root, 'loop'));

@@ -2,8 +2,6 @@
  * The second stage's parts against hand-computed values: crop window, box coding, pooling, hand scores,
  * the MLP's forward pass; its training on a separable toy problem; weights saved and loaded.
  */
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -25,6 +23,9 @@ import {
   type CropClassifierWeights,
 } from '../../../src-main/services/training/crop-classifier';
 import { mulberry32 } from '../../../src-shared/random';
+import { useTmpDir } from '../../helpers/tmp';
+
+const tmp = useTmpDir('ksl-crop-');
 
 describe('crop classifier parts', () => {
   it('crops a square of pad × the longer side, centred on the box', () => {
@@ -156,7 +157,7 @@ describe('training the crop classifier', () => {
     expect(right / 60).toBeGreaterThan(0.95);
     expect(boxErr).toBeLessThan(0.25);
 
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ksl-crop-'));
+    const dir = tmp();
     saveCropClassifier(dir, w, { cropSize: 128, pad: 1.3, pool: 2 }, { crops: 300 });
     const back = loadCropClassifier(dir)!;
     expect(back.meta).toEqual({ cropSize: 128, pad: 1.3, pool: 2 });

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrainParams } from '../../../src-shared/api';
 import { COCO_STAT_KEYS } from '../../../src-shared/coco/coco-eval';
 import type { JobEvent, JobProgress } from '../../../src-shared/jobs';
@@ -16,7 +16,7 @@ import { trainJob, type TrainResult } from '../../../src-main/services/training/
 import { HEAD_WEIGHT_NAMES } from '../../../src-main/services/detector/head/ssd-head';
 import { buildSampleProject } from '../../helpers/sample-project';
 import { useTmpDir } from '../../helpers/tmp';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 
 describe('training the fast preset', () => {
@@ -24,6 +24,7 @@ describe('training the fast preset', () => {
   beforeAll(() => {
     projectDir = buildSampleProject(mkdtempSync(path.join(os.tmpdir(), 'ksl-train-')));
   }, 180_000);
+  afterAll(() => rmSync(projectDir, { recursive: true, force: true }));
   const tmp = useTmpDir();
   void tmp;
 
