@@ -61,6 +61,26 @@ export interface LiveDetectResult {
    * skipped and the last frame's hands followed by the second stage alone (KSL_LIVE_REDETECT).
    */
   timing: { preprocessMs: number; inferenceMs: number; nmsMs: number; cropMs?: number; tracked?: boolean; totalMs: number };
+  /**
+   * While the stream's hands are followed (the second stage alone reads them, without the detector): the
+   * part of the NEXT frame the service will read — every pixel of each hand's close-up, even-aligned.
+   * The client may send only that part as `region` (a hand or two instead of the whole picture). Absent
+   * when the next frame needs the whole picture (the detector's turn, no hands, no second stage).
+   */
+  next?: LiveRegion;
+  /**
+   * The frame came as a `region`, but this frame needed the whole picture (the detector's turn came, or the
+   * hands were not where the region was cut): nothing was detected. Send the next frame whole.
+   */
+  incomplete?: true;
+}
+
+/** A rectangle of the frame in pixels (x, y from the top left). */
+export interface LiveRegion {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
 /** The notebook's settings; all adjustable. */
@@ -123,6 +143,14 @@ export const LiveDetectArgs = z
      * frame to frame within a stream only. Absent: one shared stream.
      */
     stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64').optional(),
+    /**
+     * `rgb` / `i420` hold only this part of the width × height frame: the `next` region of the stream's
+     * previous answer. Even x, y, width and height (I420's chroma is shared by 2×2 pixels).
+     */
+    region: z
+      .object({ x: z.number().int().min(0), y: z.number().int().min(0), width: z.number().int().min(2), height: z.number().int().min(2) })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -130,10 +158,25 @@ export const LiveDetectArgs = z
       ctx.addIssue({ code: 'custom', path: ['rgb'], message: 'Send the frame once: as `rgb` (RGB bytes) or as `i420` (I420 planes), not both and not neither.' });
       return;
     }
+    const r = a.region;
+    if (r !== undefined) {
+      if (r.x + r.width > a.width || r.y + r.height > a.height) {
+        ctx.addIssue({ code: 'custom', path: ['region'], message: `${r.width}×${r.height} at (${r.x}, ${r.y}) is not inside the ${a.width}×${a.height} frame.` });
+        return;
+      }
+      if (r.x % 2 || r.y % 2 || r.width % 2 || r.height % 2) {
+        ctx.addIssue({ code: 'custom', path: ['region'], message: `x, y, width and height must be even (got ${r.width}×${r.height} at (${r.x}, ${r.y})): send the \`next\` region of the previous answer as it is.` });
+        return;
+      }
+    }
+    // The bytes hold the region, when there is one, else the frame.
+    const w = r?.width ?? a.width;
+    const h = r?.height ?? a.height;
+    const what = (kind: string) => (r ? `the ${w}×${h} region as ${kind}` : `a ${w}×${h}${kind === 'I420' ? ' I420' : ''} frame`);
     if (a.i420 !== undefined) {
-      const expected = i420Length(a.width, a.height);
+      const expected = i420Length(w, h);
       if (a.i420.byteLength !== expected) {
-        ctx.addIssue({ code: 'custom', path: ['i420'], message: `${a.i420.byteLength} bytes, but a ${a.width}×${a.height} I420 frame needs ${expected} (the Y plane, then U and V of ⌈width/2⌉ × ⌈height/2⌉ each, no row padding).` });
+        ctx.addIssue({ code: 'custom', path: ['i420'], message: `${a.i420.byteLength} bytes, but ${what('I420')} needs ${expected} (the Y plane, then U and V of ⌈width/2⌉ × ⌈height/2⌉ each, no row padding).` });
       }
       return;
     }
@@ -143,13 +186,13 @@ export const LiveDetectArgs = z
     }
     const rgb = a.rgb!;
     const bytes = typeof rgb === 'string' ? base64ByteLength(rgb) : rgb.byteLength;
-    const expected = a.width * a.height * 3;
+    const expected = w * h * 3;
     if (bytes !== expected) {
       const how = typeof rgb === 'string' ? `${bytes} bytes (base64-decoded)` : `${bytes} bytes`;
       ctx.addIssue({
         code: 'custom',
         path: ['rgb'],
-        message: `${how}, but a ${a.width}×${a.height} frame needs ${expected} (width × height × 3: RGB, one byte per channel, no alpha, no row padding). Send the frame's RGB bytes (a Uint8Array, or base64 in JSON) with its real width and height.`,
+        message: `${how}, but ${what('RGB')} needs ${expected} (width × height × 3: RGB, one byte per channel, no alpha, no row padding). Send the frame's RGB bytes (a Uint8Array, or base64 in JSON) with its real width and height.`,
       });
     }
   });

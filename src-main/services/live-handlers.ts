@@ -102,20 +102,23 @@ export function createLiveHandlers(need: () => { project: Project; jobs: JobMana
       const base = listModels(project).find((m) => m.id === modelId);
       return toModelInfo(base, modelId, l.info);
     },
-    'live.detect': async ({ modelId, width, height, rgb, i420, colour, settings, stream }): Promise<LiveDetectResult> => {
+    'live.detect': async ({ modelId, width, height, rgb, i420, colour, settings, stream, region }): Promise<LiveDetectResult> => {
       const { project } = need();
       const l = await ensure(project, modelId, true);
       const t1 = performance.now();
       // Binary doors (WebSocket binary message, Electron IPC) hand over the bytes; JSON sends base64. A
       // camera's I420 planes (half the bytes) become RGB here, as Chromium converts them (src-shared/yuv.ts).
       // The schema has checked the sizes already; these checks stay for callers that skip the host.
-      if (i420 !== undefined && i420.length !== i420Length(width, height)) {
-        throw new KslError('INVALID', `live.detect: i420 has ${i420.length} bytes, but a ${width}×${height} I420 frame needs ${i420Length(width, height)}.`, { field: 'i420', bytes: i420.length, expected: i420Length(width, height) });
+      // With a region (the previous answer's `next`), the bytes are that part of the frame only.
+      const bw = region?.width ?? width;
+      const bh = region?.height ?? height;
+      if (i420 !== undefined && i420.length !== i420Length(bw, bh)) {
+        throw new KslError('INVALID', `live.detect: i420 has ${i420.length} bytes, but a ${bw}×${bh} I420 ${region ? 'region' : 'frame'} needs ${i420Length(bw, bh)}.`, { field: 'i420', bytes: i420.length, expected: i420Length(bw, bh) });
       }
-      const bytes = i420 !== undefined ? i420ToRgbInto(i420, width, height, colour ?? BT601_LIMITED, new Uint8Array(width * height * 3)) : typeof rgb === 'string' ? Buffer.from(rgb, 'base64') : rgb;
+      const bytes = i420 !== undefined ? i420ToRgbInto(i420, bw, bh, colour ?? BT601_LIMITED, new Uint8Array(bw * bh * 3)) : typeof rgb === 'string' ? Buffer.from(rgb, 'base64') : rgb;
       if (bytes === undefined) throw new KslError('INVALID', 'live.detect: send the frame as `rgb` (RGB bytes) or `i420` (I420 planes).', { field: 'rgb' });
-      const expected = width * height * 3;
-      if (bytes.length !== expected) {
+      const expected = bw * bh * 3;
+      if (!region && bytes.length !== expected) {
         throw new KslError(
           'INVALID',
           `live.detect: rgb has ${bytes.length} bytes, but a ${width}×${height} frame needs ${expected} (width × height × 3: RGB, one byte per channel, no alpha, no row padding). Send the frame's RGB bytes (a Uint8Array, or base64 in JSON) and its real width and height.`,
@@ -125,13 +128,16 @@ export function createLiveHandlers(need: () => { project: Project; jobs: JobMana
       const t2 = performance.now();
       // A camera's frames are one stream: hands are followed between detector runs, within the stream
       // (a Live screen and a kiosk on one model each have theirs; proposals below never follow).
-      const r = await inference.detect(l.key, bytes, width, height, settings, undefined, { track: true, ...(stream ? { stream } : {}) });
+      // The detector checks a region's bytes and that it lies in the frame (the schema has too).
+      const r = await inference.detect(l.key, bytes, width, height, settings, undefined, { track: true, ...(stream ? { stream } : {}), ...(region ? { region } : {}) });
       const totalMs = performance.now() - t1;
       return {
         detections: r.detections,
         width,
         height,
         timing: { preprocessMs: t2 - t1 + r.timing.preprocessMs, inferenceMs: r.timing.inferenceMs, nmsMs: r.timing.nmsMs, ...(r.timing.cropMs !== undefined ? { cropMs: r.timing.cropMs } : {}), ...(r.timing.tracked ? { tracked: true } : {}), totalMs },
+        ...(r.next ? { next: r.next } : {}),
+        ...(r.incomplete ? { incomplete: true as const } : {}),
       };
     },
     'editor.propose': async ({ modelId, frameIds, settings }) => {

@@ -8,6 +8,7 @@
  * (README, Live).
  */
 
+import type { LiveRegion } from '../../src-shared/api-live';
 import { i420Length, i420ToRgbInto, yuvColourOf, type YuvColour } from '../../src-shared/yuv';
 
 export const MAX_FRAME_SIDE = 1280;
@@ -22,6 +23,14 @@ export interface GrabbedFrame {
    * converted by the service with this colour (src-shared/yuv.ts).
    */
   i420?: YuvColour;
+  /** When set, `rgb` holds only this part of the width × height frame (the service's `next` region). */
+  region?: LiveRegion;
+}
+
+/** The service's `next` region for frames of one size (LiveDetectResult.next). */
+export interface RegionHint extends LiveRegion {
+  frameWidth: number;
+  frameHeight: number;
 }
 
 /** How far (per channel) our I420 → RGB may be from Chromium's own before a camera's I420 is not trusted. */
@@ -143,11 +152,17 @@ export class FrameGrabber {
     return [...this.i420Checked.values()].some(Boolean) ? 'video-frame-i420' : 'video-frame';
   }
 
-  grab(video: HTMLVideoElement, keep?: GrabbedFrame | null): GrabbedFrame | null | Promise<GrabbedFrame | null> {
+  /**
+   * `region`: the service's `next` region. Where frames go as I420 (already checked for this camera
+   * format) and the camera is still the size the region was cut for, only that part of the frame is
+   * copied and sent; otherwise, the whole frame.
+   */
+  grab(video: HTMLVideoElement, keep?: GrabbedFrame | null, region?: RegionHint | null): GrabbedFrame | null | Promise<GrabbedFrame | null> {
     if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || !video.videoWidth || !video.videoHeight) return null;
     const { width, height } = frameSize(video.videoWidth, video.videoHeight);
     if (this.videoFrames && width === video.videoWidth && height === video.videoHeight) {
-      return this.grabVideoFrame(video, width, height, keep).then(
+      const part = region && region.frameWidth === width && region.frameHeight === height ? region : null;
+      return this.grabVideoFrame(video, width, height, keep, part).then(
         (f) => {
           this.videoFrameFailures = 0;
           return f;
@@ -170,7 +185,7 @@ export class FrameGrabber {
     return buf;
   }
 
-  private async grabVideoFrame(video: HTMLVideoElement, width: number, height: number, keep?: GrabbedFrame | null): Promise<GrabbedFrame> {
+  private async grabVideoFrame(video: HTMLVideoElement, width: number, height: number, keep?: GrabbedFrame | null, part?: LiveRegion | null): Promise<GrabbedFrame> {
     const frame = new VideoFrame(video);
     try {
       const rect = frame.visibleRect;
@@ -181,6 +196,18 @@ export class FrameGrabber {
       const colour = frame.format === 'I420' ? yuvColourOf(frame.colorSpace?.toJSON?.() ?? null) : null;
       const key = colour ? `${frame.format}/${JSON.stringify(frame.colorSpace?.toJSON?.() ?? null)}/${width}x${height}` : '';
       const trusted = colour ? this.i420Checked.get(key) : false;
+      // copyTo's rect is in the coded picture, of which the video shows visibleRect (a camera asked for
+      // 16:9 from a 4:3 sensor gives the middle of it): the region moves with it, and must stay on even
+      // rows and columns for I420's shared chroma.
+      if (colour && trusted === true && part && rect.x % 2 === 0 && rect.y % 2 === 0) {
+        // Only the part the service will read (a hand or two): the same planes, cut to the rectangle.
+        const { x, y, width: rw, height: rh } = part;
+        const planes = this.target(i420Length(rw, rh), keep);
+        const cw = (rw + 1) >> 1;
+        const ch = (rh + 1) >> 1;
+        await frame.copyTo(planes, { rect: { x: rect.x + x, y: rect.y + y, width: rw, height: rh }, layout: [{ offset: 0, stride: rw }, { offset: rw * rh, stride: cw }, { offset: rw * rh + cw * ch, stride: cw }] } as VideoFrameCopyToOptions);
+        return { width, height, rgb: planes, i420: colour, region: { x, y, width: rw, height: rh } };
+      }
       if (colour && trusted !== false) {
         const cw = (width + 1) >> 1;
         const ch = (height + 1) >> 1;

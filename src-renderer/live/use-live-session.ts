@@ -53,6 +53,18 @@ export function frameEncoding(): FrameEncoding {
   }
 }
 
+/**
+ * Whether frames whose hands the service follows go as only the part it names (the default), or whole
+ * (`localStorage['ksl.live.regions']` is 'off': kept so that `npm run bench:live` can measure both).
+ */
+export function sendRegions(): boolean {
+  try {
+    return localStorage.getItem('ksl.live.regions') !== 'off';
+  } catch {
+    return true;
+  }
+}
+
 /** The newest trained run, else the first model; null when there is none. */
 export function newestModel(models: readonly LiveModelInfo[]): LiveModelInfo | null {
   const runs = models.filter((m) => m.source === 'run').sort((a, b) => (b.createdAt ?? b.id).localeCompare(a.createdAt ?? a.id));
@@ -185,7 +197,8 @@ export function useLiveSession(opts: LiveSessionOptions) {
     const loop = new DetectLoop({
       api,
       video,
-      grab: (v, keep) => grabber.grab(v, keep),
+      grab: (v, keep, region) => grabber.grab(v, keep, region),
+      regions: sendRegions(),
       target: () => {
         const m = modelRef.current;
         if (m.state !== 'ready') return null;

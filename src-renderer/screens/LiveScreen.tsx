@@ -26,6 +26,8 @@ export function LiveScreen() {
       data-max-in-flight={stats.maxInFlight}
       data-dropped={stats.dropped}
       data-prefetched={stats.prefetched}
+      data-region-frames={stats.regionFrames}
+      data-incomplete={stats.incomplete}
       data-round-trip-p50={stats.roundTripP50.toFixed(1)}
       data-grab-ms={stats.grabMs.toFixed(2)}
       data-grab-method={stats.grabMethod}
@@ -86,6 +88,11 @@ export function LiveScreen() {
             <span title={`camera frame → ${stats.grabMethod === 'video-frame-i420' ? "the camera's I420 planes (WebCodecs VideoFrame.copyTo; RGB in the service)" : `RGB bytes (${stats.grabMethod === 'video-frame' ? 'WebCodecs VideoFrame.copyTo' : 'canvas drawImage + getImageData'})`}, sent raw`}>grab {stats.grabMs.toFixed(1)} ms</span>
             <span>{stats.width ? `${stats.width}×${stats.height}` : ''}</span>
             <span title="camera frames skipped while a frame was being detected (never queued)">dropped {stats.dropped}</span>
+            {stats.sent > 0 && (
+              <span title="frames sent as only the part around the followed hands (the service names it in each answer), not the whole picture">
+                hands only {Math.round((100 * stats.regionFrames) / stats.sent)}%
+              </span>
+            )}
           </p>
           {s.cameraStatus.state === 'live' && s.model.state === 'ready' && fitNote(s.cameraStatus, s.model.info) && (
             <p className="muted small" data-testid="live-fit">

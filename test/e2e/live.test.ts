@@ -29,10 +29,10 @@ const BLANK_SECONDS = 1.5;
  */
 function pageHook() {
   const w = window as unknown as {
-    __live: { inFlight: number; maxInFlight: number; requests: number; binary: number; i420: number; answers: { t: number; labels: string[] }[]; sentence: { t: number; text: string }[] };
+    __live: { inFlight: number; maxInFlight: number; requests: number; binary: number; i420: number; regions: number; answers: { t: number; labels: string[] }[]; sentence: { t: number; text: string }[] };
     __sentenceTestId?: string;
   };
-  w.__live = { inFlight: 0, maxInFlight: 0, requests: 0, binary: 0, i420: 0, answers: [], sentence: [] };
+  w.__live = { inFlight: 0, maxInFlight: 0, requests: 0, binary: 0, i420: 0, regions: 0, answers: [], sentence: [] };
   const pending = new Set<number>();
   const Native = window.WebSocket;
   class Counted extends Native {
@@ -62,6 +62,7 @@ function pageHook() {
         w.__live.requests++;
         if (typeof data !== 'string') w.__live.binary++;
         if (typeof data !== 'string' && /"bin":"i420"/.test(head!)) w.__live.i420++;
+        if (/"region":\{/.test(head!)) w.__live.regions++;
         w.__live.inFlight++;
         w.__live.maxInFlight = Math.max(w.__live.maxInFlight, w.__live.inFlight);
       }
@@ -84,6 +85,7 @@ interface Hooked {
   requests: number;
   binary: number;
   i420: number;
+  regions: number;
   answers: { t: number; labels: string[] }[];
   sentence: { t: number; text: string }[];
 }
@@ -252,6 +254,9 @@ describe('live interpreter and kiosk with a fake camera', () => {
     expect(h.binary).toBe(h.requests);
     expect(h.i420).toBe(h.requests);
     expect(await page.getByTestId('live').getAttribute('data-grab-method')).toBe('video-frame-i420');
+    // while the hands were followed, frames went as only the part around them that the last answer named
+    expect(h.regions).toBeGreaterThan(0);
+    expect(h.regions).toBeLessThan(h.requests);
     const live = page.getByTestId('live');
     expect(await live.getAttribute('data-max-in-flight')).toBe('1');
     // Whether camera frames were dropped depends on this machine's speed (with hands followed and I420
@@ -263,7 +268,8 @@ describe('live interpreter and kiosk with a fake camera', () => {
     expect(readout).toMatch(/round trip \d+ ms/);
     expect(readout).toMatch(/service \d+ ms \(pre \d+, model \d+, NMS/);
     expect(readout).toMatch(/640×360/);
-    console.log(`[live] readout: ${readout}`);
+    expect(readout).toMatch(/hands only \d+%/);
+    console.log(`[live] readout: ${readout}; ${h.regions} of ${h.requests} frames sent as the hands' region`);
     // boxes are drawn: the overlay has coloured pixels while the sign is detected
     const painted = () =>
       page.getByTestId('live-overlay').evaluate((c: HTMLCanvasElement) => {

@@ -93,4 +93,20 @@ describe('live.detect with an I420 frame', () => {
     expect(issue({ ...base, i420: 'AAAA' })).toMatch(/^i420: /);
     expect(issue({ ...base, i420: new Uint8Array(345_600), colour: { matrix: 'bt2020', fullRange: false } })).toMatch(/^colour\.matrix/);
   });
+  it('takes only a region of the frame (the previous answer\'s `next`): even, inside the frame, its own bytes', () => {
+    const issue = (a: unknown) => {
+      const r = LiveDetectArgs.safeParse(a);
+      return r.success ? null : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    };
+    const region = { x: 100, y: 60, width: 80, height: 76 };
+    // 80×76 I420 is 80·76 + 2·40·38 bytes; as RGB 80·76·3.
+    expect(issue({ ...base, i420: new Uint8Array(9120), region })).toBeNull();
+    expect(issue({ ...base, rgb: new Uint8Array(18_240), region })).toBeNull();
+    expect(issue({ ...base, i420: new Uint8Array(345_600), region })).toMatch(/^i420: 345600 bytes, but the 80×76 region as I420 needs 9120/);
+    expect(issue({ ...base, rgb: new Uint8Array(691_200), region })).toMatch(/^rgb: 691200 bytes, but the 80×76 region as RGB needs 18240/);
+    expect(issue({ ...base, i420: new Uint8Array(9120), region: { ...region, x: 600 } })).toMatch(/^region: 80×76 at \(600, 60\) is not inside the 640×360 frame/);
+    expect(issue({ ...base, i420: new Uint8Array(9120), region: { ...region, x: 101 } })).toMatch(/^region: x, y, width and height must be even/);
+    expect(issue({ ...base, i420: new Uint8Array(9120), region: { ...region, x: -2 } })).toMatch(/^region\.x: /);
+    expect(issue({ ...base, i420: new Uint8Array(9120), region: { ...region, z: 1 } })).toMatch(/^region: /);
+  });
 });

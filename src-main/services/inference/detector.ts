@@ -18,7 +18,8 @@ import { parseLabelMap } from '../../../src-shared/formats/label-map';
 import { KslError } from '../../../src-shared/result';
 import { nonMaxSuppression } from '../../../src-shared/detector/nms';
 import { readModelMetadata } from '../detector/onnx/onnx-proto';
-import { CANDIDATE_IOU, CROP_META, cropRgb, cropWindow, decodeCropBox, handCandidates, twoStageScore, type CropClassifierMeta, type CropWindow } from '../training/crop-classifier';
+import { CANDIDATE_IOU, CROP_META, cropReads, cropRgb, cropWindow, decodeCropBox, handCandidates, twoStageScore, type CropClassifierMeta, type CropWindow } from '../training/crop-classifier';
+import type { FramePart } from '../training/augment';
 import { toModelInputInto } from './model-input';
 import { detectLayout, type ModelLayout, type TensorMeta } from './model-layout';
 import * as post from './postprocess';
@@ -72,6 +73,63 @@ export interface DetectCall {
   track?: boolean;
   /** Which stream (one per camera client): hands are followed within a stream only. Default: one stream. */
   stream?: string;
+  /**
+   * `rgb` holds only this rectangle of the width × height frame: the `next` region of the stream's
+   * previous answer, on a frame whose hands are followed. If the stream needs more than that after all
+   * (the detector's turn, or the hands are not where the region was cut for), the answer is `incomplete`
+   * and the next frame should be sent whole.
+   */
+  region?: FramePart;
+}
+
+/** What Detector.detect answers. */
+export interface DetectResult {
+  detections: LiveDetection[];
+  timing: DetectTiming;
+  /**
+   * On a followed stream, when the next frame's hands will be followed too: the part of the next frame
+   * the second stage will read (every pixel of its close-ups, even-aligned for I420). A client may send
+   * only that part (DetectCall.region).
+   */
+  next?: FramePart;
+  /** The frame came as a region, but this frame needs the whole picture: nothing was detected; send the next one whole. */
+  incomplete?: true;
+}
+
+/**
+ * A region is offered only when it is at most this fraction of the frame: a hand or two near the camera
+ * can fill most of the picture, and then the whole frame is as good.
+ */
+const MAX_REGION_FRACTION = 0.8;
+
+/** A region of the frame that reads every pixel the crops of `wins` read, even-aligned (I420 chroma), or null when none is worth it. */
+export function regionFor(wins: readonly CropWindow[], width: number, height: number): FramePart | null {
+  if (wins.length === 0 || width % 2 !== 0 || height % 2 !== 0) return null;
+  let x0 = width;
+  let y0 = height;
+  let x1 = 0;
+  let y1 = 0;
+  for (const w of wins) {
+    const r = cropReads(w, width, height);
+    x0 = Math.min(x0, r.x);
+    y0 = Math.min(y0, r.y);
+    x1 = Math.max(x1, r.x + r.width);
+    y1 = Math.max(y1, r.y + r.height);
+  }
+  x0 &= ~1;
+  y0 &= ~1;
+  x1 = Math.min(width, x1 + (x1 & 1));
+  y1 = Math.min(height, y1 + (y1 & 1));
+  const part = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  return part.width * part.height <= MAX_REGION_FRACTION * width * height ? part : null;
+}
+
+/** Whether `part` holds every pixel the crops of `wins` read. */
+export function regionHolds(part: FramePart, wins: readonly CropWindow[], width: number, height: number): boolean {
+  return wins.every((w) => {
+    const r = cropReads(w, width, height);
+    return r.x >= part.x && r.y >= part.y && r.x + r.width <= part.x + part.width && r.y + r.height <= part.y + part.height;
+  });
 }
 
 /** Streams whose followed hands a detector keeps at once (the least recently seen goes first). */
@@ -109,7 +167,7 @@ export interface Detector {
    * e.g. by ffmpeg's bilinear scale, training's decode), which then replaces the resize here; `rgb` stays
    * the frame the second stage crops from.
    */
-  detect(rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>, scaled?: Uint8Array, call?: DetectCall): Promise<{ detections: LiveDetection[]; timing: DetectTiming }>;
+  detect(rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>, scaled?: Uint8Array, call?: DetectCall): Promise<DetectResult>;
   close(): Promise<void>;
 }
 
@@ -237,23 +295,40 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
     return st;
   };
 
+  // The part of the next frame a followed stream will read, when its next frame is followed too.
+  const nextOf = (st: { hands: Hand[]; sinceDetector: number }, width: number, height: number): { next?: FramePart } => {
+    if (st.hands.length === 0 || st.sinceDetector >= redetectEvery - 1) return {};
+    const part = regionFor(second!.windows(st.hands, width, height), width, height);
+    return part ? { next: part } : {};
+  };
+
   const detect: Detector['detect'] = async (rgb, width, height, s, scaled, call) => {
-    if (rgb.length !== width * height * 3) {
-      throw new KslError('INVALID', `The frame has ${rgb.length} bytes, but ${width}×${height} RGB needs ${width * height * 3} (3 per pixel, no padding).`);
+    const region = call?.region;
+    if (region && !(region.x >= 0 && region.y >= 0 && region.width > 0 && region.height > 0 && region.x + region.width <= width && region.y + region.height <= height)) {
+      throw new KslError('INVALID', `The region ${region.width}×${region.height} at (${region.x}, ${region.y}) is not inside the ${width}×${height} frame.`);
+    }
+    const area = region ? region.width * region.height : width * height;
+    if (rgb.length !== area * 3) {
+      const what = region ? `the ${region.width}×${region.height} region` : `${width}×${height}`;
+      throw new KslError('INVALID', `The frame has ${rgb.length} bytes, but ${what} RGB needs ${area * 3} (3 per pixel, no padding).`);
     }
     const settings = settingsOf(s);
     const follow = call?.track === true && second !== null && redetectEvery > 1;
     const st = follow ? streamOf(call?.stream ?? '') : null;
+    const incomplete = (): DetectResult => ({ detections: [], timing: { preprocessMs: 0, inferenceMs: 0, nmsMs: 0, cropMs: 0 }, incomplete: true });
     if (st && st.hands.length > 0 && st.sinceDetector < redetectEvery - 1) {
       // No detector, no resize: each hand's crop is cut where the last frame's close-up put it. A hand
       // that stops reading as a word (moved away, put down) drops out, and with none left the next frame
       // runs the detector.
+      if (region && !regionHolds(region, second!.windows(st.hands, width, height), width, height)) return incomplete();
       st.sinceDetector++;
       const t0 = now();
-      const r = await second!.read(rgb, width, height, st.hands, st.classes, names, settings);
+      const r = await second!.read(rgb, width, height, st.hands, st.classes, names, settings, region);
       st.hands = r.hands;
-      return { detections: r.detections, timing: { preprocessMs: 0, inferenceMs: 0, nmsMs: 0, cropMs: now() - t0, crops: r.crops, tracked: true } };
+      return { detections: r.detections, timing: { preprocessMs: 0, inferenceMs: 0, nmsMs: 0, cropMs: now() - t0, crops: r.crops, tracked: true }, ...nextOf(st, width, height) };
     }
+    // The detector reads the whole frame.
+    if (region) return incomplete();
     const t0 = now();
     let w = width;
     let h = height;
@@ -306,7 +381,7 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
           st.sinceDetector = 0;
           st.classes = C;
         }
-        return { detections: r.detections, timing: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, nmsMs: 0, cropMs: now() - t3, crops: r.crops } };
+        return { detections: r.detections, timing: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, nmsMs: 0, cropMs: now() - t3, crops: r.crops }, ...(st ? nextOf(st, width, height) : {}) };
       }
       detections = post.ksl(get(layout.outputs.boxes), scores, names, settings);
     } else {
@@ -355,10 +430,13 @@ interface SecondStage {
   /** Stage-1 outputs (boxes N×4 normalised, scores N×C) → candidate hands, best first. */
   candidates(boxes: Float32Array, scores: Float32Array, classes: number, settings: LiveSettings): Hand[];
   /**
-   * Reads each hand from its close-up in `rgb` (width × height) → the final detections, and the hands
-   * that read as a word at the threshold, at their refined boxes (the next frame's hands when tracking).
+   * Reads each hand from its close-up in `rgb` (width × height; or only `part` of it, which holds every
+   * close-up: regionHolds) → the final detections, and the hands that read as a word at the threshold, at
+   * their refined boxes (the next frame's hands when tracking).
    */
-  read(rgb: Uint8Array, width: number, height: number, hands: readonly Hand[], classes: number, names: ReadonlyMap<number, string>, settings: LiveSettings): Promise<{ detections: LiveDetection[]; hands: Hand[]; crops: number }>;
+  read(rgb: Uint8Array, width: number, height: number, hands: readonly Hand[], classes: number, names: ReadonlyMap<number, string>, settings: LiveSettings, part?: FramePart): Promise<{ detections: LiveDetection[]; hands: Hand[]; crops: number }>;
+  /** The close-up windows (frame pixels) of the hands `read` would read. */
+  windows(hands: readonly Hand[], width: number, height: number): CropWindow[];
   close(): Promise<void>;
 }
 
@@ -395,19 +473,25 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
   // user's IoU applies to the final, refined detections.
   const candidates: SecondStage['candidates'] = (boxes, scores, C, settings) =>
     handCandidates(boxes, scores, C, { iouThreshold: Math.min(CANDIDATE_IOU, settings.iou), scoreThreshold: settings.threshold, maxDetections: settings.maxDetections }).map((c) => ({ box: c.box, score: c.score }));
-  const read: SecondStage['read'] = async (rgb, width, height, hands, C, names, settings) => {
-    const readable = hands.filter((c) => {
-      // As evaluation does (second-stage.ts readWords): a box under a pixel is no hand to read.
+  // As evaluation does (second-stage.ts readWords): a box under a pixel is no hand to read.
+  const readableHands = (hands: readonly Hand[], width: number, height: number) =>
+    hands.filter((c) => {
       const [ymin, xmin, ymax, xmax] = c.box;
       return (xmax! - xmin!) * width >= 1 && (ymax! - ymin!) * height >= 1;
     });
+  const windowOf = (c: Hand, width: number, height: number): CropWindow => {
+    const [ymin, xmin, ymax, xmax] = c.box;
+    return cropWindow({ x: xmin! * width, y: ymin! * height, w: (xmax! - xmin!) * width, h: (ymax! - ymin!) * height }, cropMeta.pad);
+  };
+  const windows: SecondStage['windows'] = (hands, width, height) => readableHands(hands, width, height).map((c) => windowOf(c, width, height));
+  const read: SecondStage['read'] = async (rgb, width, height, hands, C, names, settings, part) => {
+    const readable = readableHands(hands, width, height);
     let batchInput = batched ? (batchSpares.pop() ?? new Float32Array(0)) : new Float32Array(0);
     if (batchInput.length < readable.length * cropLength) batchInput = new Float32Array(Math.max(readable.length, settings.maxDetections) * cropLength);
     const crops = readable.map((c, i) => {
-      const [ymin, xmin, ymax, xmax] = c.box;
-      const win = cropWindow({ x: xmin! * width, y: ymin! * height, w: (xmax! - xmin!) * width, h: (ymax! - ymin!) * height }, cropMeta.pad);
+      const win = windowOf(c, width, height);
       const input = batched ? batchInput.subarray(i * cropLength, (i + 1) * cropLength) : (spares.pop() ?? new Float32Array(cropLength));
-      toModelInputInto(cropRgb(rgb, width, height, win, S), input);
+      toModelInputInto(cropRgb(rgb, width, height, win, S, part), input);
       return { score: c.score, win, input, from: c.box };
     });
     const kept: { box: number[]; score: number; word: number; hand: number; from: readonly number[] }[] = [];
@@ -465,5 +549,5 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
     const next = nonMaxSuppression(steady, Float32Array.from(kept, (k) => k.hand), { iouThreshold: CANDIDATE_IOU, scoreThreshold: 0, maxDetections: settings.maxDetections });
     return { detections: post.ksl(rows, matrix, names, settings), hands: next.map((d) => ({ box: d.box, score: d.score })), crops: crops.length };
   };
-  return { file, meta: cropMeta, candidates, read, close: () => session.release() };
+  return { file, meta: cropMeta, candidates, read, windows, close: () => session.release() };
 }

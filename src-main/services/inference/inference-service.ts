@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LiveDetection, LiveSettings } from '../../../src-shared/api-live';
 import { KslError } from '../../../src-shared/result';
-import type { DetectCall, DetectorInfo, DetectorOptions, DetectTiming } from './detector';
+import type { DetectCall, DetectorInfo, DetectorOptions, DetectResult } from './detector';
 import type { WorkerReply, WorkerRequest } from './protocol';
 
 const WORKER_FILE = 'inference-worker.cjs';
@@ -83,7 +83,7 @@ export class InferenceService {
   }
 
   /** `rgb` (and `scaled`: Detector.detect) are transferred to the worker: do not use them afterwards. */
-  async detect(key: string, rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>, scaled?: Uint8Array, call?: DetectCall): Promise<{ detections: LiveDetection[]; timing: DetectTiming }> {
+  async detect(key: string, rgb: Uint8Array, width: number, height: number, settings?: Partial<LiveSettings>, scaled?: Uint8Array, call?: DetectCall): Promise<DetectResult> {
     const m = this.models.get(key);
     if (m && (!this.worker || !this.loadedIn.has(key))) await this.load(key, m.file, m.options);
     const own = (a: Uint8Array) => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer ? a : a.slice());

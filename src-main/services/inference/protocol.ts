@@ -1,7 +1,7 @@
 /** Messages between the inference service (main thread) and its worker (inference-worker.ts). */
 import type { LiveDetection, LiveSettings } from '../../../src-shared/api-live';
 import type { ApiError } from '../../../src-shared/result';
-import type { DetectCall, DetectorInfo, DetectorOptions, DetectTiming } from './detector';
+import type { DetectCall, DetectorInfo, DetectorOptions, DetectResult } from './detector';
 
 export type WorkerRequest =
   | { id: number; op: 'load'; key: string; file: string; options: DetectorOptions }
@@ -10,5 +10,5 @@ export type WorkerRequest =
   | { id: number; op: 'exportRun'; projectDir: string; runId: string; out: string };
 
 export type WorkerReply =
-  | { id: number; ok: true; value: DetectorInfo | { detections: LiveDetection[]; timing: DetectTiming } | null }
+  | { id: number; ok: true; value: DetectorInfo | DetectResult | null }
   | { id: number; ok: false; error: ApiError };

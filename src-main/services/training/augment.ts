@@ -26,11 +26,27 @@ export interface AugmentOptions {
   jitterStrength?: number;
 }
 
-/** Bilinear resize of an RGB crop (x0,y0,w,h in source pixels) to outW×outH. */
-export function resizeCropRgb(src: Uint8Array, sw: number, sh: number, x0: number, y0: number, cw: number, ch: number, outW: number, outH: number): Uint8Array {
+/** A rectangle of a frame, in whole pixels: what a buffer holds when it holds only part of the frame. */
+export interface FramePart {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Bilinear resize of an RGB crop (x0,y0,w,h in source pixels) to outW×outH, edges clamped. With `part`,
+ * `src` holds only that rectangle of the sw×sh frame, which must hold every pixel the crop reads
+ * (crop-classifier.ts cropReads): the result is the same, byte for byte, as from the whole frame.
+ */
+export function resizeCropRgb(src: Uint8Array, sw: number, sh: number, x0: number, y0: number, cw: number, ch: number, outW: number, outH: number, part?: FramePart): Uint8Array {
   const out = new Uint8Array(outW * outH * 3);
   const sx = cw / outW;
   const sy = ch / outH;
+  // Coordinates are the frame's; with `part`, `src` holds only that rectangle of it.
+  const ox = part?.x ?? 0;
+  const oy = part?.y ?? 0;
+  const rowLength = part?.width ?? sw;
   for (let y = 0; y < outH; y++) {
     const fy = Math.min(sh - 1, Math.max(0, y0 + (y + 0.5) * sy - 0.5));
     const y1 = Math.floor(fy);
@@ -41,10 +57,10 @@ export function resizeCropRgb(src: Uint8Array, sw: number, sh: number, x0: numbe
       const x1 = Math.floor(fx);
       const x2 = Math.min(sw - 1, x1 + 1);
       const wx = fx - x1;
-      const a = (y1 * sw + x1) * 3;
-      const b = (y1 * sw + x2) * 3;
-      const c = (y2 * sw + x1) * 3;
-      const d = (y2 * sw + x2) * 3;
+      const a = ((y1 - oy) * rowLength + x1 - ox) * 3;
+      const b = ((y1 - oy) * rowLength + x2 - ox) * 3;
+      const c = ((y2 - oy) * rowLength + x1 - ox) * 3;
+      const d = ((y2 - oy) * rowLength + x2 - ox) * 3;
       const o = (y * outW + x) * 3;
       for (let k = 0; k < 3; k++) {
         const top = src[a + k]! + (src[b + k]! - src[a + k]!) * wx;

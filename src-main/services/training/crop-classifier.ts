@@ -14,7 +14,7 @@
  */
 import { nonMaxSuppression, type Detection } from '../../../src-shared/detector/nms';
 import { mulberry32 } from '../../../src-shared/random';
-import { resizeCropRgb } from './augment';
+import { resizeCropRgb, type FramePart } from './augment';
 import { loadWeights, saveWeights } from './run-store';
 
 /** Crop side in network pixels (a multiple of 32: the backbone's coarsest stride). */
@@ -47,9 +47,25 @@ export function cropWindow(box: PixelBox, pad = CROP_PAD): CropWindow {
   return { x0: box.x + box.w / 2 - side / 2, y0: box.y + box.h / 2 - side / 2, side };
 }
 
-/** RGB bytes of a crop window scaled to size² (edges clamped where the window leaves the frame). */
-export function cropRgb(rgb: Uint8Array, width: number, height: number, win: CropWindow, size = CROP_SIZE): Uint8Array {
-  return resizeCropRgb(rgb, width, height, win.x0, win.y0, win.side, win.side, size, size);
+/**
+ * RGB bytes of a crop window scaled to size² (edges clamped where the window leaves the frame). With
+ * `part`, `rgb` holds only that rectangle of the width × height frame, which must contain cropReads(win).
+ */
+export function cropRgb(rgb: Uint8Array, width: number, height: number, win: CropWindow, size = CROP_SIZE, part?: FramePart): Uint8Array {
+  return resizeCropRgb(rgb, width, height, win.x0, win.y0, win.side, win.side, size, size, part);
+}
+
+/**
+ * The frame pixels cropRgb may read for `win` (a superset: every bilinear neighbour, edges clamped as it
+ * clamps them): a rectangle of the width × height frame.
+ */
+export function cropReads(win: CropWindow, width: number, height: number): FramePart {
+  const clamp = (v: number, hi: number) => Math.min(hi, Math.max(0, v));
+  const x0 = clamp(Math.floor(win.x0 - 0.5), width - 1);
+  const y0 = clamp(Math.floor(win.y0 - 0.5), height - 1);
+  const x1 = clamp(Math.floor(win.x0 + win.side) + 1, width - 1);
+  const y1 = clamp(Math.floor(win.y0 + win.side) + 1, height - 1);
+  return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
 /**

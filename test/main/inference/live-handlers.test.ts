@@ -143,6 +143,12 @@ describe('live.models, live.load and live.detect', () => {
     const viaRgb = value(await api.invoke('live.detect', { modelId, width: w, height: h, rgb: asRgb, settings }));
     expect(viaI420.detections).toEqual(viaRgb.detections);
     expect(viaI420.detections.length).toBeGreaterThan(0);
+
+    // A model without a second stage never follows hands: no answer names a region for the next frame,
+    // and a frame sent as a region anyway is answered `incomplete` (nothing detected; send the next whole).
+    expect(viaI420.next).toBeUndefined();
+    const part = value(await api.invoke('live.detect', { modelId, width: w, height: h, i420: new Uint8Array(i420Length(8, 8)).fill(128), region: { x: 0, y: 0, width: 8, height: 8 }, settings }));
+    expect(part).toMatchObject({ detections: [], incomplete: true, width: w, height: h });
   }, 60_000);
 
   it('keeps the event loop free: scaling, inference and NMS happen in the worker thread', async () => {

@@ -10,11 +10,11 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cropModelFile, openDetector, readCropMeta, steadyBox } from '../../../src-main/services/inference/detector';
+import { cropModelFile, openDetector, readCropMeta, regionFor, regionHolds, steadyBox } from '../../../src-main/services/inference/detector';
 import { InferenceService } from '../../../src-main/services/inference/inference-service';
 import { biasedCropWeights, CROP_P_WORD2 as P_WORD2, CROP_TEST_META as META, expectedCropBox as expectedBox, tinyCropModel, tinyHandScores } from './tiny-crop-model';
 import { buildCropClassifierOnnx } from '../../../src-main/services/detector/export-onnx';
-import { classifyCrop } from '../../../src-main/services/training/crop-classifier';
+import { classifyCrop, cropReads, cropRgb, cropWindow } from '../../../src-main/services/training/crop-classifier';
 import { KSL_BOX_0, KSL_BOX_1, tinyKslModel } from './tiny-models';
 
 const LABEL_MAP = `item {\n  id: 1\n  name: 'hello'\n  display_name: '안녕하세요'\n}\nitem {\n  id: 2\n  name: 'thanks'\n  display_name: '감사합니다'\n}\n`;
@@ -217,6 +217,120 @@ describe('a KSL model with a second stage beside it', () => {
     } finally {
       rmSync(sub, { recursive: true, force: true });
     }
+  });
+
+  it('reads a followed frame from only the region its last answer named, exactly as from the whole frame', async () => {
+    // A crop model that looks at the pixels (so a region cut or indexed wrongly would change the answer),
+    // and frames with texture everywhere, changing from frame to frame.
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    const base = biasedCropWeights();
+    // Small box refinements around the hand's own size (the window is `pad` times the hand): the tiny
+    // detector's hand is already a third of the frame.
+    const keep = 5 * Math.log(1 / META.pad);
+    const w = { ...base, w1: base.w1.map(() => rand() * 0.05), w2: Float32Array.from({ length: base.hidden * 2 }, () => rand()), b2: Float32Array.from([0, 2]), wBox: Float32Array.from({ length: base.hidden * 4 }, () => rand() * 0.01), bBox: Float32Array.from([0, 0, keep, keep]) };
+    const W = 640;
+    const H = 480;
+    const frameAt = (k: number) => new Uint8Array(W * H * 3).map((_, i) => (i * (7 + k) + ((i / (W * 3)) | 0) * (3 + 2 * k)) & 255);
+    const cut = (f: Uint8Array, r: { x: number; y: number; width: number; height: number }) => {
+      const o = new Uint8Array(r.width * r.height * 3);
+      for (let y = 0; y < r.height; y++) o.set(f.subarray(((r.y + y) * W + r.x) * 3, ((r.y + y) * W + r.x + r.width) * 3), y * r.width * 3);
+      return o;
+    };
+    const sub = mkdtempSync(path.join(os.tmpdir(), 'ksl-region-'));
+    const m = path.join(sub, 'model.onnx');
+    writeFileSync(m, tinyKslModel());
+    writeFileSync(cropModelFile(m), buildCropClassifierOnnx(w, META, 'region test').bytes);
+    writeFileSync(path.join(sub, 'label_map.pbtxt'), LABEL_MAP);
+    // One hand (maxDetections 1): the tiny model's boxes are big, and two would ask for most of the frame.
+    const s = { threshold: 0.01, iou: 0.6, maxDetections: 1 };
+    const whole = await openDetector(m, { redetectEvery: 4 });
+    const parts = await openDetector(m, { redetectEvery: 4 });
+    try {
+      let next: { x: number; y: number; width: number; height: number } | undefined;
+      let regionFrames = 0;
+      for (let k = 0; k < 8; k++) {
+        const f = frameAt(k);
+        const a = await whole.detect(f, W, H, s, undefined, { track: true });
+        const b = next ? await parts.detect(cut(f, next), W, H, s, undefined, { track: true, region: next }) : await parts.detect(f, W, H, s, undefined, { track: true });
+        if (next) regionFrames++;
+        expect(b.incomplete).toBeUndefined();
+        expect(b.detections).toHaveLength(1);
+        expect(b.detections).toEqual(a.detections);
+        // Frames 0 and 4 run the detector; 1–3 and 5–7 follow, and each answer but the third names the next
+        // frame's region: even-aligned, inside the frame, under 80% of it.
+        expect(a.timing.tracked).toBe(k % 4 === 0 ? undefined : true);
+        expect(b.next === undefined).toBe(k % 4 === 3);
+        expect(b.next).toEqual(a.next);
+        if (b.next) {
+          const r = b.next;
+          expect([r.x, r.y, r.width, r.height].every((v) => v % 2 === 0)).toBe(true);
+          expect(r.x + r.width).toBeLessThanOrEqual(W);
+          expect(r.y + r.height).toBeLessThanOrEqual(H);
+          expect(r.width * r.height).toBeLessThan(0.8 * W * H);
+        }
+        next = b.next;
+      }
+      expect(regionFrames).toBe(6);
+
+      // A region when the whole picture is needed: nothing detected, `incomplete`, and the stream as it was.
+      // Frame 8 is the detector's turn.
+      const f = frameAt(8);
+      const region = { x: 100, y: 100, width: 200, height: 200 };
+      expect(await parts.detect(cut(f, region), W, H, s, undefined, { track: true, region })).toEqual({ detections: [], timing: { preprocessMs: 0, inferenceMs: 0, nmsMs: 0, cropMs: 0 }, incomplete: true });
+      const detector = await parts.detect(f, W, H, s, undefined, { track: true });
+      expect(detector.timing.tracked).toBeUndefined();
+      expect(detector.next).toBeDefined();
+      // A region 2 px off the one named misses some of the close-up's pixels: incomplete again, and the
+      // whole frame after it is still followed.
+      const off = { ...detector.next!, x: detector.next!.x + 2 };
+      if (off.x + off.width > W) off.x -= 4;
+      expect((await parts.detect(cut(f, off), W, H, s, undefined, { track: true, region: off })).incomplete).toBe(true);
+      expect((await parts.detect(f, W, H, s, undefined, { track: true })).timing.tracked).toBe(true);
+      // Bad regions are refused with what is wrong.
+      await expect(parts.detect(new Uint8Array(200 * 200 * 3), W, H, s, undefined, { track: true, region: { x: 500, y: 0, width: 200, height: 200 } })).rejects.toThrow(/not inside the 640×480 frame/);
+      await expect(parts.detect(new Uint8Array(10), W, H, s, undefined, { track: true, region })).rejects.toThrow(/the 200×200 region RGB needs 120000/);
+    } finally {
+      await whole.close();
+      await parts.close();
+      rmSync(sub, { recursive: true, force: true });
+    }
+  });
+
+  it('cuts a region that holds every pixel of the close-ups, even-aligned, or none when it would be most of the frame', () => {
+    const W = 640;
+    const H = 480;
+    const a = cropWindow({ x: 100.3, y: 50.6, w: 60, h: 80 }, 1.3);
+    const b = cropWindow({ x: 400, y: 300, w: 50, h: 40 }, 1.3);
+    const r = regionFor([a, b], W, H)!;
+    expect([r.x, r.y, r.width, r.height].every((v) => v % 2 === 0)).toBe(true);
+    expect(regionHolds(r, [a, b], W, H)).toBe(true);
+    // No bigger than the pixels the crops read, give or take a row or column for the alignment.
+    const ra = cropReads(a, W, H);
+    const rb = cropReads(b, W, H);
+    expect(r.x).toBeGreaterThanOrEqual(ra.x - 1);
+    expect(r.y).toBeGreaterThanOrEqual(ra.y - 1);
+    expect(r.x + r.width).toBeLessThanOrEqual(rb.x + rb.width + 1);
+    expect(r.y + r.height).toBeLessThanOrEqual(rb.y + rb.height + 1);
+    // The crop from the region is the crop from the frame, byte for byte.
+    const frame = new Uint8Array(W * H * 3).map((_, i) => (i * 13 + ((i / (W * 3)) | 0)) & 255);
+    const part = new Uint8Array(r.width * r.height * 3);
+    for (let y = 0; y < r.height; y++) part.set(frame.subarray(((r.y + y) * W + r.x) * 3, ((r.y + y) * W + r.x + r.width) * 3), y * r.width * 3);
+    for (const win of [a, b]) expect(Buffer.from(cropRgb(part, W, H, win, 64, r)).equals(Buffer.from(cropRgb(frame, W, H, win, 64)))).toBe(true);
+    // A window off the frame's edge: clamped there, as the frame clamps it.
+    const edge = cropWindow({ x: -20, y: 430, w: 60, h: 60 }, 1.3);
+    const re = regionFor([edge], W, H)!;
+    expect(re).toMatchObject({ x: 0 });
+    expect(re.y + re.height).toBe(H);
+    const pe = new Uint8Array(re.width * re.height * 3);
+    for (let y = 0; y < re.height; y++) pe.set(frame.subarray(((re.y + y) * W + re.x) * 3, ((re.y + y) * W + re.x + re.width) * 3), y * re.width * 3);
+    expect(Buffer.from(cropRgb(pe, W, H, edge, 64, re)).equals(Buffer.from(cropRgb(frame, W, H, edge, 64)))).toBe(true);
+    // One row short of a window's pixels does not hold it.
+    expect(regionHolds({ ...r, height: r.height - 2 }, [b], W, H)).toBe(false);
+    // Most of the frame, an odd-sized frame, or no hands: no region.
+    expect(regionFor([cropWindow({ x: 100, y: 50, w: 450, h: 420 }, 1.3)], W, H)).toBeNull();
+    expect(regionFor([a], 641, 480)).toBeNull();
+    expect(regionFor([], W, H)).toBeNull();
   });
 
   it('holds a followed box within 1.25× of its size and half a side of its centre from one frame to the next', () => {

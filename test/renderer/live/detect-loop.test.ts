@@ -38,7 +38,7 @@ function fakeCamera() {
 }
 
 function fakeService() {
-  const pending: { args: { width: number; rgb: string | Uint8Array }; resolve: (r: Result<LiveDetectResult>) => void }[] = [];
+  const pending: { args: { width: number; rgb: string | Uint8Array; region?: unknown }; resolve: (r: Result<LiveDetectResult>) => void }[] = [];
   const api = {
     invoke: (name: string, args: { width: number; rgb: string | Uint8Array }) => {
       expect(name).toBe('live.detect');
@@ -46,9 +46,9 @@ function fakeService() {
     },
     on: () => () => {},
   } as unknown as Api;
-  const answer = async () => {
+  const answer = async (extra: Partial<LiveDetectResult> = {}) => {
     const p = pending.shift()!;
-    p.resolve({ ok: true, value: { detections: [{ classId: 1, label: '안녕하세요', score: 0.9, box: [0, 0, 1, 1] }], width: 8, height: 8, timing: { preprocessMs: 1, inferenceMs: 2, nmsMs: 0, totalMs: 3 } } });
+    p.resolve({ ok: true, value: { detections: [{ classId: 1, label: '안녕하세요', score: 0.9, box: [0, 0, 1, 1] }], width: 8, height: 8, timing: { preprocessMs: 1, inferenceMs: 2, nmsMs: 0, totalMs: 3 }, ...extra } });
     await new Promise((r) => setTimeout(r, 0));
   };
   return { api, pending, answer };
@@ -181,6 +181,55 @@ describe('detect loop', () => {
     expect(svc.pending.map((p) => p.args.rgb)).toEqual(['frame-18']);
     expect(loop.stats.maxInFlight).toBe(1);
     loop.stop();
+  });
+  it('sends only the region the last answer named, grabbed after that answer; an incomplete answer shows nothing and the next frame goes whole', async () => {
+    for (const regions of [true, false]) {
+      const cam = fakeCamera();
+      const svc = fakeService();
+      const grabs: { frame: number; region: unknown }[] = [];
+      const results: number[] = [];
+      const loop = new DetectLoop({
+        api: svc.api,
+        video: cam.video,
+        grab: (_v, _keep, region) => {
+          grabs.push({ frame: cam.frame, region });
+          const part = region ? { x: region.x, y: region.y, width: region.width, height: region.height } : undefined;
+          return { width: 8, height: 8, rgb: `frame-${cam.frame}`, ...(part ? { region: part } : {}) };
+        },
+        regions,
+        target: () => ({ modelId: 'run:x', settings: { threshold: 0.5, iou: 0.6, maxDetections: 5 } }),
+        onResult: () => results.push(cam.frame),
+        onError: (m) => {
+          throw new Error(m);
+        },
+      });
+      const next = { x: 2, y: 2, width: 4, height: 4 };
+      loop.start();
+      cam.tick(); // frame 1: whole (no answer yet)
+      expect(svc.pending.map((p) => p.args.region)).toEqual([undefined]);
+      await svc.answer({ next }); // names the part of the next frame it will read
+      cam.tick(); // frame 2: grabbed with that region (or whole, with regions off)
+      expect(grabs.at(-1)).toEqual({ frame: 2, region: regions ? { ...next, frameWidth: 8, frameHeight: 8 } : null });
+      expect(svc.pending.map((p) => p.args.region)).toEqual([regions ? next : undefined]);
+      expect(loop.stats.regionFrames).toBe(regions ? 1 : 0);
+      // While it is in flight a camera frame comes: with regions, it is not grabbed ahead (the part to send
+      // comes with the answer); without, it is.
+      const n = grabs.length;
+      cam.tick(); // frame 3
+      expect(grabs.length).toBe(regions ? n : n + 1);
+      await svc.answer({ next: { ...next, x: 4 } }); // frame 3 goes at once, as the new region
+      expect(svc.pending.map((p) => [p.args.rgb, p.args.region])).toEqual([['frame-3', regions ? { ...next, x: 4 } : undefined]]);
+      // The service wanted the whole picture after all: nothing shown for it, and the next frame goes whole.
+      const shown = results.length;
+      await svc.answer({ detections: [], incomplete: true });
+      expect(results.length).toBe(shown);
+      expect(loop.stats.incomplete).toBe(1);
+      cam.tick(); // frame 4
+      expect(grabs.at(-1)).toEqual({ frame: 4, region: null });
+      expect(svc.pending.map((p) => p.args.region)).toEqual([undefined]);
+      expect(loop.stats).toMatchObject({ sent: 4, maxInFlight: 1, regionFrames: regions ? 2 : 0 });
+      loop.stop();
+    }
   });
   it('with an asynchronous grab (WebCodecs copyTo): one grab at a time, one frame in flight, the newest frame sent', async () => {
     const cam = fakeCamera();
