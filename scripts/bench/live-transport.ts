@@ -11,7 +11,9 @@
  * 2. The Live page in Chromium with a fake 640×480 30 fps camera, base64 and binary in alternating page
  *    loads (`localStorage['ksl.live.frameEncoding']`): answered fps, round trip p50, grab time, service time;
  *    and binary against servers with 1 model thread (the default is 2) and with the detector on every frame
- *    (KSL_LIVE_REDETECT=1; by default it runs on every 5th and the hands are followed in between).
+ *    (KSL_LIVE_REDETECT=1; by default it runs on every 5th and the hands are followed in between); and
+ *    binary with every frame sent whole (`localStorage['ksl.live.regions']` 'off') against the default,
+ *    where a frame whose hands are followed goes as only the region the last answer named.
  * 3. Reading frames on the page: canvas drawImage + getImageData against WebCodecs VideoFrame.copyTo
  *    (cost, and whether the pixels are the same); and the page's own resize — the same camera frames scaled
  *    to the model's input on a canvas (what a page could send instead) against the service's
@@ -256,13 +258,14 @@ async function browserParts(tmp: string, video: string, s: Served, s1thread: Ser
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${camera}`, '--autoplay-policy=no-user-gesture-required'],
   });
   try {
-    type PageResult = { fps: number; p50: number; grab: number; service: number; model: number; dropped: number; prefetched: number; size: string };
+    type PageResult = { fps: number; p50: number; grab: number; service: number; model: number; dropped: number; prefetched: number; regionShare: number; size: string };
     // base64 and binary against a server with the defaults (2 model threads); binary against one with 1
     const modes = [
       { name: 'base64', encoding: 'base64', server: s },
       { name: 'binary', encoding: 'binary', server: s },
       { name: 'binary, 1 thread', encoding: 'binary', server: s1thread },
       { name: 'binary, detector every frame', encoding: 'binary', server: sEveryFrame },
+      { name: 'binary, whole frames', encoding: 'binary', server: s, regions: 'off' },
     ];
     const results = new Map<string, PageResult[]>(modes.map((m) => [m.name, []]));
     const load0 = load();
@@ -270,8 +273,11 @@ async function browserParts(tmp: string, video: string, s: Served, s1thread: Ser
       for (const mode of round % 2 ? [...modes].reverse() : modes) {
         const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
         await context.addInitScript(
-          (m) => localStorage.setItem('ksl.live.frameEncoding', m),
-          mode.encoding,
+          (m) => {
+            localStorage.setItem('ksl.live.frameEncoding', m.encoding);
+            localStorage.setItem('ksl.live.regions', m.regions);
+          },
+          { encoding: mode.encoding, regions: 'regions' in mode ? mode.regions : 'on' },
         );
         const page = await context.newPage();
         await page.goto(mode.server.url);
@@ -305,6 +311,7 @@ async function browserParts(tmp: string, video: string, s: Served, s1thread: Ser
           model: med(seen.model),
           dropped: await attr('data-dropped'),
           prefetched: await attr('data-prefetched'),
+          regionShare: (await attr('data-region-frames')) / Math.max(1, await attr('data-sent')),
           size: /(\d+×\d+)/.exec(readout)?.[1] ?? '?',
         });
         await context.close();
@@ -314,10 +321,10 @@ async function browserParts(tmp: string, video: string, s: Served, s1thread: Ser
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const agg = new Map<string, PageResult>();
     for (const [mode, rs] of results) {
-      const r = { fps: mean(rs.map((x) => x.fps)), p50: mean(rs.map((x) => x.p50)), grab: mean(rs.map((x) => x.grab)), service: mean(rs.map((x) => x.service)), model: mean(rs.map((x) => x.model)), dropped: 0, prefetched: mean(rs.map((x) => x.prefetched)), size: rs[0]!.size };
+      const r = { fps: mean(rs.map((x) => x.fps)), p50: mean(rs.map((x) => x.p50)), grab: mean(rs.map((x) => x.grab)), service: mean(rs.map((x) => x.service)), model: mean(rs.map((x) => x.model)), dropped: 0, prefetched: mean(rs.map((x) => x.prefetched)), regionShare: mean(rs.map((x) => x.regionShare)), size: rs[0]!.size };
       agg.set(mode, r);
       console.log(
-        `  ${mode.padEnd(29)} ${fmt(r.fps).padStart(5)} answered fps (per load: ${rs.map((x) => fmt(x.fps)).join(', ')}), round trip p50 ${fmt(r.p50)} ms, grab ${fmt(r.grab)} ms, service ${fmt(r.service)} ms (model ${fmt(r.model)}), frames ${r.size}`,
+        `  ${mode.padEnd(29)} ${fmt(r.fps).padStart(5)} answered fps (per load: ${rs.map((x) => fmt(x.fps)).join(', ')}), round trip p50 ${fmt(r.p50)} ms, grab ${fmt(r.grab)} ms, service ${fmt(r.service)} ms (model ${fmt(r.model)}), frames ${r.size}, ${fmt(100 * r.regionShare, 0)}% sent as regions`,
       );
     }
     const b = agg.get('binary')!;
@@ -326,7 +333,9 @@ async function browserParts(tmp: string, video: string, s: Served, s1thread: Ser
     console.log(`  ratio binary / base64: fps ×${fmt(b.fps / o.fps, 2)}, round trip p50 ×${fmt(b.p50 / o.p50, 2)}, grab ×${fmt(b.grab / o.grab, 2)}`);
     console.log(`  ratio 2 / 1 threads (binary): fps ×${fmt(b.fps / t1.fps, 2)}, service ×${fmt(b.service / t1.service, 2)}`);
     const every = agg.get('binary, detector every frame')!;
-    console.log(`  ratio detector every 5th frame (the default, hands followed between) / every frame (binary): fps ×${fmt(b.fps / every.fps, 2)}, service ×${fmt(b.service / every.service, 2)}\n`);
+    console.log(`  ratio detector every 5th frame (the default, hands followed between) / every frame (binary): fps ×${fmt(b.fps / every.fps, 2)}, service ×${fmt(b.service / every.service, 2)}`);
+    const whole = agg.get('binary, whole frames')!;
+    console.log(`  ratio followed frames as regions (the default) / every frame whole (binary): fps ×${fmt(b.fps / whole.fps, 2)}, round trip p50 ×${fmt(b.p50 / whole.p50, 2)}, service ×${fmt(b.service / whole.service, 2)}\n`);
 
     // ---- 3. resizing on the page vs in the service -----------------------------------------------------------
     const context = await browser.newContext();
