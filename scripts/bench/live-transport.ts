@@ -277,7 +277,7 @@ async function browserParts(tmp: string, video: string, s: Served, s1thread: Ser
             localStorage.setItem('ksl.live.frameEncoding', m.encoding);
             localStorage.setItem('ksl.live.regions', m.regions);
           },
-          { encoding: mode.encoding, regions: 'regions' in mode ? mode.regions : 'on' },
+          { encoding: mode.encoding, regions: (mode as { regions?: string }).regions ?? 'on' },
         );
         const page = await context.newPage();
         await page.goto(mode.server.url);

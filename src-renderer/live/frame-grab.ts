@@ -49,6 +49,16 @@ export function frameSize(width: number, height: number, maxSide = MAX_FRAME_SID
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** NV12's chroma (U, V, U, V, …) → the U and V planes of I420 (each uv.length / 2 bytes). */
+export function splitChromaInto(uv: Uint8Array, u: Uint8Array, v: Uint8Array): void {
+  const n = uv.length >> 1;
+  if (u.length < n || v.length < n) throw new RangeError(`splitChromaInto: ${n} chroma samples need U and V planes of ${n} bytes`);
+  for (let i = 0, j = 0; i < n; i++, j += 2) {
+    u[i] = uv[j]!;
+    v[i] = uv[j + 1]!;
+  }
+}
+
 /**
  * RGBA pixels → RGB bytes into `out` (length ≥ pixels × 3). Reads each pixel as one 32-bit word
  * (when the RGBA buffer is 4-byte aligned, as ImageData's always is), about twice as fast as four
@@ -115,7 +125,7 @@ function rgbaToRgbBase64Bytewise(rgba: Uint8ClampedArray | Uint8Array, pixels: n
  * a transport might still read it.
  *
  * Where the browser has WebCodecs' VideoFrame (Chromium ≥ 127, so Electron 45) and the camera gives
- * I420 in a colour space src-shared/yuv.ts converts, the planes are copied out as they are (0.4–0.5 ms
+ * I420 (or NV12, its chroma then split) in a colour space src-shared/yuv.ts converts, the planes are copied out as they are (0.4–0.5 ms
  * at 640×360); the first frame of each camera format is also copied as RGB and compared with our
  * conversion (within I420_MAX_DIFF, or that format goes as RGB). Otherwise, with RGB output, the
  * frame is copied out with `VideoFrame.copyTo({format: 'RGBX'})`: the same pixels as drawing the video
@@ -129,6 +139,8 @@ export class FrameGrabber {
   private ctx: CanvasRenderingContext2D | null = null;
   private buffers: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
   private rgbx = new Uint8Array(0);
+  /** An NV12 frame's planes as copied, before its chroma is split (copyI420). */
+  private nv12 = new Uint8Array(0);
   /** Whether VideoFrame.copyTo with RGBX output is used; off after three failures in a row. */
   private videoFrames: boolean;
   private videoFrameFailures = 0;
@@ -192,8 +204,9 @@ export class FrameGrabber {
       if (!rect || rect.width !== width || rect.height !== height) throw new Error(`VideoFrame is ${rect?.width}×${rect?.height}, the video ${width}×${height}`);
       const pixels = width * height;
       // The camera's own I420 (half the bytes, no conversion here) when its colour space is one the service
-      // converts and the first frame showed the conversion matches Chromium's.
-      const colour = frame.format === 'I420' ? yuvColourOf(frame.colorSpace?.toJSON?.() ?? null) : null;
+      // converts and the first frame showed the conversion matches Chromium's. NV12 (most webcams on
+      // Windows) is the same samples with U and V interleaved: it goes as I420 too.
+      const colour = frame.format === 'I420' || frame.format === 'NV12' ? yuvColourOf(frame.colorSpace?.toJSON?.() ?? null) : null;
       const key = colour ? `${frame.format}/${JSON.stringify(frame.colorSpace?.toJSON?.() ?? null)}/${width}x${height}` : '';
       const trusted = colour ? this.i420Checked.get(key) : false;
       // copyTo's rect is in the coded picture, of which the video shows visibleRect (a camera asked for
@@ -203,16 +216,12 @@ export class FrameGrabber {
         // Only the part the service will read (a hand or two): the same planes, cut to the rectangle.
         const { x, y, width: rw, height: rh } = part;
         const planes = this.target(i420Length(rw, rh), keep);
-        const cw = (rw + 1) >> 1;
-        const ch = (rh + 1) >> 1;
-        await frame.copyTo(planes, { rect: { x: rect.x + x, y: rect.y + y, width: rw, height: rh }, layout: [{ offset: 0, stride: rw }, { offset: rw * rh, stride: cw }, { offset: rw * rh + cw * ch, stride: cw }] } as VideoFrameCopyToOptions);
+        await this.copyI420(frame, rw, rh, planes, { x: rect.x + x, y: rect.y + y, width: rw, height: rh });
         return { width, height, rgb: planes, i420: colour, region: { x, y, width: rw, height: rh } };
       }
       if (colour && trusted !== false) {
-        const cw = (width + 1) >> 1;
-        const ch = (height + 1) >> 1;
         const planes = this.target(i420Length(width, height), keep);
-        await frame.copyTo(planes, { layout: [{ offset: 0, stride: width }, { offset: pixels, stride: cw }, { offset: pixels + cw * ch, stride: cw }] } as VideoFrameCopyToOptions);
+        await this.copyI420(frame, width, height, planes);
         if (trusted === undefined) {
           // Once per camera format: both copies of this frame, compared.
           if (this.rgbx.length !== pixels * 4) this.rgbx = new Uint8Array(pixels * 4);
@@ -233,6 +242,26 @@ export class FrameGrabber {
     } finally {
       frame.close();
     }
+  }
+
+  /**
+   * The I420 planes of an I420 or NV12 frame — its visible picture, or `rect` of its coded picture, w × h —
+   * into `out` (i420Length(w, h) bytes): I420 as it is, NV12's interleaved chroma split into U and V.
+   */
+  private async copyI420(frame: VideoFrame, w: number, h: number, out: Uint8Array, rect?: DOMRectInit): Promise<void> {
+    const cw = (w + 1) >> 1;
+    const ch = (h + 1) >> 1;
+    const luma = w * h;
+    const where = rect ? { rect } : {};
+    if (frame.format !== 'NV12') {
+      await frame.copyTo(out, { ...where, layout: [{ offset: 0, stride: w }, { offset: luma, stride: cw }, { offset: luma + cw * ch, stride: cw }] } as VideoFrameCopyToOptions);
+      return;
+    }
+    // Y straight into place; the interleaved UV plane into scratch, then split.
+    if (this.nv12.length !== luma + 2 * cw * ch) this.nv12 = new Uint8Array(luma + 2 * cw * ch);
+    await frame.copyTo(this.nv12, { ...where, layout: [{ offset: 0, stride: w }, { offset: luma, stride: 2 * cw }] } as VideoFrameCopyToOptions);
+    out.set(this.nv12.subarray(0, luma));
+    splitChromaInto(this.nv12.subarray(luma), out.subarray(luma, luma + cw * ch), out.subarray(luma + cw * ch));
   }
 
   private grabCanvas(video: HTMLVideoElement, width: number, height: number, keep?: GrabbedFrame | null): GrabbedFrame {

@@ -381,6 +381,49 @@ describe('live interpreter and kiosk with a fake camera', () => {
     await page.context().close();
   }, 60_000);
 
+  it('an NV12 camera (most webcams on Windows) goes as I420 too, its chroma split on the page, regions and all', async () => {
+    const { page, errors } = await newPage();
+    // Camera frames that say they are NV12 and copy out as NV12 (Y, then U and V interleaved), made from
+    // the fake camera's I420: what the page reads from a webcam that gives NV12.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __nv12Copies: number };
+      w.__nv12Copies = 0;
+      const native = VideoFrame.prototype.copyTo;
+      Object.defineProperty(VideoFrame.prototype, 'format', { get: () => 'NV12' });
+      VideoFrame.prototype.copyTo = async function (this: VideoFrame, dest: AllowSharedBufferSource, options?: VideoFrameCopyToOptions) {
+        const layout = (options as { layout?: { offset: number; stride: number }[] } | undefined)?.layout;
+        if ((options as { format?: string } | undefined)?.format || !layout || layout.length !== 2 || !ArrayBuffer.isView(dest)) return native.call(this, dest, options);
+        const r = (options as { rect?: { width: number; height: number } }).rect ?? this.visibleRect!;
+        const [fw, fh] = [r.width, r.height];
+        const [cw, ch] = [(fw + 1) >> 1, (fh + 1) >> 1];
+        const i420 = new Uint8Array(fw * fh + 2 * cw * ch);
+        await native.call(this, i420, { ...options, layout: [{ offset: 0, stride: fw }, { offset: fw * fh, stride: cw }, { offset: fw * fh + cw * ch, stride: cw }] } as VideoFrameCopyToOptions);
+        const out = new Uint8Array(dest.buffer, dest.byteOffset, dest.byteLength);
+        for (let y = 0; y < fh; y++) out.set(i420.subarray(y * fw, (y + 1) * fw), layout[0]!.offset + y * layout[0]!.stride);
+        for (let y = 0; y < ch; y++) {
+          for (let x = 0; x < cw; x++) {
+            out[layout[1]!.offset + y * layout[1]!.stride + 2 * x] = i420[fw * fh + y * cw + x]!;
+            out[layout[1]!.offset + y * layout[1]!.stride + 2 * x + 1] = i420[fw * fh + cw * ch + y * cw + x]!;
+          }
+        }
+        w.__nv12Copies++;
+        return layout;
+      } as typeof native;
+    });
+    const live = await liveAnswering(page);
+    // the first frame's check passed (our conversion of the split planes against Chromium's RGB of the frame)
+    expect(await live.getAttribute('data-grab-method')).toBe('video-frame-i420');
+    await expect.poll(async () => (await hooked(page)).regions, { timeout: 20_000 }).toBeGreaterThan(0);
+    const h = await hooked(page);
+    expect(await page.evaluate(() => (window as unknown as { __nv12Copies: number }).__nv12Copies)).toBeGreaterThanOrEqual(h.requests);
+    expect(h.i420).toBe(h.requests);
+    expect(h.maxInFlight).toBe(1);
+    expect(h.answers.filter((a) => a.labels.includes('ERROR'))).toEqual([]);
+    expect(h.answers.some((a) => a.labels.includes(WORD))).toBe(true);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 90_000);
+
   it('a camera whose I420 does not convert like Chromium’s (here: its planes brightened by 8) goes as RGB', async () => {
     const { page, errors } = await newPage();
     await page.addInitScript(() => {

@@ -1,8 +1,17 @@
 /** The frame the contract wants: RGB bytes (or, the old way, base64) at the camera size capped at 1280 on the long side. */
 import { describe, expect, it } from 'vitest';
-import { frameSize, rgbaToRgbBase64, rgbaToRgbInto } from '../../../src-renderer/live/frame-grab';
+import { frameSize, rgbaToRgbBase64, rgbaToRgbInto, splitChromaInto } from '../../../src-renderer/live/frame-grab';
 
 describe('frame grab', () => {
+  it('splits NV12 chroma (U, V interleaved) into I420 U and V planes', () => {
+    const u = new Uint8Array(3);
+    const v = new Uint8Array(3);
+    splitChromaInto(Uint8Array.from([10, 20, 11, 21, 12, 22]), u, v);
+    expect([...u]).toEqual([10, 11, 12]);
+    expect([...v]).toEqual([20, 21, 22]);
+    expect(() => splitChromaInto(new Uint8Array(8), u, v)).toThrow(/4 chroma samples need U and V planes of 4 bytes/);
+  });
+
   it('keeps the camera size up to 1280 and scales longer frames with the aspect kept', () => {
     expect(frameSize(640, 480)).toEqual({ width: 640, height: 480 });
     expect(frameSize(1280, 720)).toEqual({ width: 1280, height: 720 });
