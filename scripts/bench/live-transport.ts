@@ -258,7 +258,7 @@ async function browserParts(tmp: string, video: string, s: Served, s1thread: Ser
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${camera}`, '--autoplay-policy=no-user-gesture-required'],
   });
   try {
-    type PageResult = { fps: number; p50: number; grab: number; service: number; model: number; dropped: number; prefetched: number; regionShare: number; size: string };
+    type PageResult = { fps: number; p50: number; p95: number; grab: number; service: number; model: number; dropped: number; prefetched: number; regionShare: number; size: string };
     // base64 and binary against a server with the defaults (2 model threads); binary against one with 1
     const modes = [
       { name: 'base64', encoding: 'base64', server: s },
@@ -301,11 +301,13 @@ async function browserParts(tmp: string, video: string, s: Served, s1thread: Ser
         }
         const a1 = await attr('data-answered');
         const t1 = Date.now();
+        const p95 = await attr('data-round-trip-p95');
         const readout = (await page.getByTestId('live-readout').textContent()) ?? '';
         const med = (xs: number[]) => pct([...xs].sort((a, b) => a - b), 50);
         results.get(mode.name)!.push({
           fps: ((a1 - a0) * 1000) / (t1 - t0),
           p50: med(seen.p50),
+          p95,
           grab: med(seen.grab),
           service: med(seen.service),
           model: med(seen.model),
@@ -321,10 +323,10 @@ async function browserParts(tmp: string, video: string, s: Served, s1thread: Ser
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const agg = new Map<string, PageResult>();
     for (const [mode, rs] of results) {
-      const r = { fps: mean(rs.map((x) => x.fps)), p50: mean(rs.map((x) => x.p50)), grab: mean(rs.map((x) => x.grab)), service: mean(rs.map((x) => x.service)), model: mean(rs.map((x) => x.model)), dropped: 0, prefetched: mean(rs.map((x) => x.prefetched)), regionShare: mean(rs.map((x) => x.regionShare)), size: rs[0]!.size };
+      const r = { fps: mean(rs.map((x) => x.fps)), p50: mean(rs.map((x) => x.p50)), p95: mean(rs.map((x) => x.p95)), grab: mean(rs.map((x) => x.grab)), service: mean(rs.map((x) => x.service)), model: mean(rs.map((x) => x.model)), dropped: 0, prefetched: mean(rs.map((x) => x.prefetched)), regionShare: mean(rs.map((x) => x.regionShare)), size: rs[0]!.size };
       agg.set(mode, r);
       console.log(
-        `  ${mode.padEnd(29)} ${fmt(r.fps).padStart(5)} answered fps (per load: ${rs.map((x) => fmt(x.fps)).join(', ')}), round trip p50 ${fmt(r.p50)} ms, grab ${fmt(r.grab)} ms, service ${fmt(r.service)} ms (model ${fmt(r.model)}), frames ${r.size}, ${fmt(100 * r.regionShare, 0)}% sent as regions`,
+        `  ${mode.padEnd(29)} ${fmt(r.fps).padStart(5)} answered fps (per load: ${rs.map((x) => fmt(x.fps)).join(', ')}), round trip p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms (per load: ${rs.map((x) => fmt(x.p95, 0)).join(', ')}), grab ${fmt(r.grab)} ms, service ${fmt(r.service)} ms (model ${fmt(r.model)}), frames ${r.size}, ${fmt(100 * r.regionShare, 0)}% sent as regions`,
       );
     }
     const b = agg.get('binary')!;

@@ -32,6 +32,8 @@ export interface LoopStats {
   /** Round trip (grab + send + service + answer, without the time a grabbed frame waited), ms: last and median of the last 30. */
   roundTripMs: number;
   roundTripP50: number;
+  /** 95th percentile of the round trip over the last P95_WINDOW answers (~10 s at 30 fps), ms. */
+  roundTripP95: number;
   /** The service's own timing of the last answer. */
   service: LiveDetectResult['timing'] | null;
   /** Canvas grab + RGB conversion of the last frame, ms. */
@@ -71,7 +73,7 @@ export interface DetectLoopOptions {
 }
 
 export function emptyStats(): LoopStats {
-  return { sent: 0, answered: 0, failed: 0, dropped: 0, inFlight: 0, maxInFlight: 0, fps: 0, roundTripMs: 0, roundTripP50: 0, service: null, grabMs: 0, prefetched: 0, regionFrames: 0, incomplete: 0, grabMethod: '', width: 0, height: 0 };
+  return { sent: 0, answered: 0, failed: 0, dropped: 0, inFlight: 0, maxInFlight: 0, fps: 0, roundTripMs: 0, roundTripP50: 0, roundTripP95: 0, service: null, grabMs: 0, prefetched: 0, regionFrames: 0, incomplete: 0, grabMethod: '', width: 0, height: 0 };
 }
 
 type VideoWithRvfc = HTMLVideoElement & {
@@ -102,6 +104,8 @@ export class DetectLoop {
   private trips: number[] = [];
   /** Send → answer of recent frames (ms), to predict when the one in flight will be answered. */
   private serviceTrips: number[] = [];
+  /** Round trips of the last P95_WINDOW answers, for the p95. */
+  private longTrips: number[] = [];
   private lastCameraAt = 0;
   private cameraIntervalMs = 0;
   /** The last answer's `next` region, for the next frame only; null when the next frame goes whole. */
@@ -286,10 +290,20 @@ export class DetectLoop {
     if (this.serviceTrips.length > 30) this.serviceTrips.shift();
     this.stats.roundTripMs = trip;
     this.stats.roundTripP50 = median(this.trips);
+    this.longTrips.push(trip);
+    if (this.longTrips.length > P95_WINDOW) this.longTrips.shift();
+    this.stats.roundTripP95 = quantile(this.longTrips, 0.95);
   }
 }
 
-function median(xs: readonly number[]): number {
+/** Answers the round trip's p95 is taken over. */
+const P95_WINDOW = 300;
+
+function quantile(xs: readonly number[], q: number): number {
   const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function median(xs: readonly number[]): number {
+  return quantile(xs, 0.5);
 }

@@ -29,6 +29,7 @@ export function LiveScreen() {
       data-region-frames={stats.regionFrames}
       data-incomplete={stats.incomplete}
       data-round-trip-p50={stats.roundTripP50.toFixed(1)}
+      data-round-trip-p95={stats.roundTripP95.toFixed(1)}
       data-grab-ms={stats.grabMs.toFixed(2)}
       data-grab-method={stats.grabMethod}
       data-service-ms={stats.service ? stats.service.totalMs.toFixed(1) : ''}
@@ -81,7 +82,9 @@ export function LiveScreen() {
           </div>
           <p className="live-readout" data-testid="live-readout">
             <span title="answered frames per second">{stats.fps.toFixed(1)} fps</span>
-            <span title="grab + send + service + answer (a frame grabbed ahead does not count its wait), last / median of 30">round trip {stats.roundTripMs.toFixed(0)} ms (p50 {stats.roundTripP50.toFixed(0)})</span>
+            <span title="grab + send + service + answer (a frame grabbed ahead does not count its wait): last, median of 30, 95th percentile of 300">
+              round trip {stats.roundTripMs.toFixed(0)} ms (p50 {stats.roundTripP50.toFixed(0)}, p95 {stats.roundTripP95.toFixed(0)})
+            </span>
             <span title="the inference service's own timing">
               service {stats.service ? `${stats.service.totalMs.toFixed(0)} ms (pre ${stats.service.preprocessMs.toFixed(0)}, model ${stats.service.inferenceMs.toFixed(0)}, NMS ${stats.service.nmsMs.toFixed(1)}${stats.service.cropMs !== undefined ? `, close-ups ${stats.service.cropMs.toFixed(0)}` : ''}${stats.service.tracked ? ', hands followed without the detector' : ''})` : '—'}
             </span>

@@ -265,7 +265,7 @@ describe('live interpreter and kiosk with a fake camera', () => {
     expect(await live.getAttribute('data-dropped')).toMatch(/^\d+$/); // the count is shown
     const readout = (await page.getByTestId('live-readout').textContent())!;
     expect(readout).toMatch(/(\d+\.\d) fps/);
-    expect(readout).toMatch(/round trip \d+ ms/);
+    expect(readout).toMatch(/round trip \d+ ms \(p50 \d+, p95 \d+\)/);
     expect(readout).toMatch(/service \d+ ms \(pre \d+, model \d+, NMS/);
     expect(readout).toMatch(/640×360/);
     expect(readout).toMatch(/hands only \d+%/);

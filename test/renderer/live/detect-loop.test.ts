@@ -101,6 +101,34 @@ describe('detect loop', () => {
     expect(svc.pending).toHaveLength(0); // stopped: nothing more is sent
   });
 
+  it('reports the round trip\'s median of the last 30 answers and its 95th percentile of the last 300', async () => {
+    let clock = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    const cam = fakeCamera();
+    const svc = fakeService();
+    const loop = new DetectLoop({
+      api: svc.api,
+      video: cam.video,
+      grab: () => ({ width: 8, height: 8, rgb: 'x' }),
+      target: () => ({ modelId: 'run:x', settings: { threshold: 0.5, iou: 0.6, maxDetections: 5 } }),
+      onResult: () => {},
+      onError: (m) => {
+        throw new Error(m);
+      },
+    });
+    loop.start();
+    // 40 answers: 10 ms each, but 3 of 100 ms (a detector's frame, say)
+    for (let k = 0; k < 40; k++) {
+      clock += 50;
+      cam.tick();
+      clock += k % 13 === 12 ? 100 : 10;
+      await svc.answer();
+    }
+    expect(loop.stats.answered).toBe(40);
+    expect(loop.stats.roundTripP50).toBe(10);
+    expect(loop.stats.roundTripP95).toBe(100);
+    loop.stop();
+  });
   it('sends nothing while no model is ready', () => {
     const cam = fakeCamera();
     const svc = fakeService();
