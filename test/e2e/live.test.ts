@@ -365,6 +365,14 @@ describe('live interpreter and kiosk with a fake camera', () => {
     await expect.poll(async () => Number(await live.getAttribute('data-answered')), { timeout: 20_000 }).toBeGreaterThan(5);
     return live;
   };
+  /** Every frame went as a binary message, one in flight, every answer a real one, no page error; then closes the page. */
+  const expectCleanRun = async (page: Page, errors: string[], h: Hooked) => {
+    expect(h.binary).toBe(h.requests);
+    expect(h.maxInFlight).toBe(1);
+    expect(h.answers.filter((a) => a.labels.includes('ERROR'))).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  };
 
   it('without WebCodecs (an older engine) the page reads frames from a canvas, still raw bytes, still one in flight', async () => {
     const { page, errors } = await newPage();
@@ -373,12 +381,7 @@ describe('live interpreter and kiosk with a fake camera', () => {
     });
     const live = await liveAnswering(page);
     expect(await live.getAttribute('data-grab-method')).toBe('canvas');
-    const h = await hooked(page);
-    expect(h.binary).toBe(h.requests);
-    expect(h.maxInFlight).toBe(1);
-    expect(h.answers.filter((a) => a.labels.includes('ERROR'))).toEqual([]);
-    expect(errors).toEqual([]);
-    await page.context().close();
+    await expectCleanRun(page, errors, await hooked(page));
   }, 60_000);
 
   it('an NV12 camera (most webcams on Windows) goes as I420 too, its chroma split on the page, regions and all', async () => {
@@ -417,11 +420,8 @@ describe('live interpreter and kiosk with a fake camera', () => {
     const h = await hooked(page);
     expect(await page.evaluate(() => (window as unknown as { __nv12Copies: number }).__nv12Copies)).toBeGreaterThanOrEqual(h.requests);
     expect(h.i420).toBe(h.requests);
-    expect(h.maxInFlight).toBe(1);
-    expect(h.answers.filter((a) => a.labels.includes('ERROR'))).toEqual([]);
     expect(h.answers.some((a) => a.labels.includes(WORD))).toBe(true);
-    expect(errors).toEqual([]);
-    await page.context().close();
+    await expectCleanRun(page, errors, h);
   }, 90_000);
 
   it('a camera whose I420 does not convert like Chromium’s (here: its planes brightened by 8) goes as RGB', async () => {
@@ -441,10 +441,7 @@ describe('live interpreter and kiosk with a fake camera', () => {
     const live = await liveAnswering(page);
     expect(await live.getAttribute('data-grab-method')).toBe('video-frame');
     const h = await hooked(page);
-    expect(h.binary).toBe(h.requests);
     expect(h.i420).toBe(0);
-    expect(h.answers.filter((a) => a.labels.includes('ERROR'))).toEqual([]);
-    expect(errors).toEqual([]);
-    await page.context().close();
+    await expectCleanRun(page, errors, h);
   }, 60_000);
 });
