@@ -75,13 +75,9 @@ export interface LiveDetectResult {
   incomplete?: true;
 }
 
-/** A rectangle of the frame in pixels (x, y from the top left). */
-export interface LiveRegion {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+/** A rectangle of the frame in whole pixels (x, y from the top left). */
+export const LiveRegion = z.object({ x: z.number().int().min(0), y: z.number().int().min(0), width: z.number().int().min(2), height: z.number().int().min(2) }).strict();
+export type LiveRegion = z.infer<typeof LiveRegion>;
 
 /** The notebook's settings; all adjustable. */
 export const LIVE_DEFAULTS = { threshold: 0.6, iou: 0.6, maxDetections: 5 } as const;
@@ -147,10 +143,7 @@ export const LiveDetectArgs = z
      * `rgb` / `i420` hold only this part of the width × height frame: the `next` region of the stream's
      * previous answer. Even x, y, width and height (I420's chroma is shared by 2×2 pixels).
      */
-    region: z
-      .object({ x: z.number().int().min(0), y: z.number().int().min(0), width: z.number().int().min(2), height: z.number().int().min(2) })
-      .strict()
-      .optional(),
+    region: LiveRegion.optional(),
   })
   .strict()
   .superRefine((a, ctx) => {

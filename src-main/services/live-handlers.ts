@@ -118,17 +118,17 @@ export function createLiveHandlers(need: () => { project: Project; jobs: JobMana
       const bytes = i420 !== undefined ? i420ToRgbInto(i420, bw, bh, colour ?? BT601_LIMITED, new Uint8Array(bw * bh * 3)) : typeof rgb === 'string' ? Buffer.from(rgb, 'base64') : rgb;
       if (bytes === undefined) throw new KslError('INVALID', 'live.detect: send the frame as `rgb` (RGB bytes) or `i420` (I420 planes).', { field: 'rgb' });
       const expected = bw * bh * 3;
-      if (!region && bytes.length !== expected) {
+      if (bytes.length !== expected) {
         throw new KslError(
           'INVALID',
-          `live.detect: rgb has ${bytes.length} bytes, but a ${width}×${height} frame needs ${expected} (width × height × 3: RGB, one byte per channel, no alpha, no row padding). Send the frame's RGB bytes (a Uint8Array, or base64 in JSON) and its real width and height.`,
+          `live.detect: rgb has ${bytes.length} bytes, but a ${bw}×${bh} ${region ? 'region' : 'frame'} needs ${expected} (width × height × 3: RGB, one byte per channel, no alpha, no row padding). Send the frame's RGB bytes (a Uint8Array, or base64 in JSON) and its real width and height.`,
           { field: 'rgb', bytes: bytes.length, expected },
         );
       }
       const t2 = performance.now();
       // A camera's frames are one stream: hands are followed between detector runs, within the stream
       // (a Live screen and a kiosk on one model each have theirs; proposals below never follow).
-      // The detector checks a region's bytes and that it lies in the frame (the schema has too).
+      // The detector checks again that a region lies in the frame (the schema has too).
       const r = await inference.detect(l.key, bytes, width, height, settings, undefined, { track: true, ...(stream ? { stream } : {}), ...(region ? { region } : {}) });
       const totalMs = performance.now() - t1;
       return {

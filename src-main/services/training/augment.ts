@@ -4,6 +4,8 @@
  * model's input, and colour jitter (brightness, contrast, saturation). Horizontal flip is OFF:
  * mirroring swaps the signing hand, which changes the sign.
  */
+import type { LiveRegion } from '../../../src-shared/api-live';
+
 export interface NormBox {
   ymin: number;
   xmin: number;
@@ -26,13 +28,8 @@ export interface AugmentOptions {
   jitterStrength?: number;
 }
 
-/** A rectangle of a frame, in whole pixels: what a buffer holds when it holds only part of the frame. */
-export interface FramePart {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+/** A rectangle of a frame in whole pixels (the contract's region): what a buffer holds when it holds only part of the frame. */
+export type FramePart = LiveRegion;
 
 /**
  * Bilinear resize of an RGB crop (x0,y0,w,h in source pixels) to outW×outH, edges clamped. With `part`,
