@@ -46,11 +46,7 @@ export interface LiveSessionOptions {
  * old JSON form, kept so that `npm run bench:live` can measure both on the same page.
  */
 export function frameEncoding(): FrameEncoding {
-  try {
-    return localStorage.getItem('ksl.live.frameEncoding') === 'base64' ? 'base64' : 'binary';
-  } catch {
-    return 'binary';
-  }
+  return stored('ksl.live.frameEncoding') === 'base64' ? 'base64' : 'binary';
 }
 
 /**
@@ -58,10 +54,15 @@ export function frameEncoding(): FrameEncoding {
  * (`localStorage['ksl.live.regions']` is 'off': kept so that `npm run bench:live` can measure both).
  */
 export function sendRegions(): boolean {
+  return stored('ksl.live.regions') !== 'off';
+}
+
+/** A localStorage value, or null where storage is unavailable (a sandboxed or private page). */
+function stored(key: string): string | null {
   try {
-    return localStorage.getItem('ksl.live.regions') !== 'off';
+    return localStorage.getItem(key);
   } catch {
-    return true;
+    return null;
   }
 }
 
