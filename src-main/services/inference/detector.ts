@@ -319,12 +319,17 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
     if (st && st.hands.length > 0 && st.sinceDetector < redetectEvery - 1) {
       // No detector, no resize: each hand's crop is cut where the last frame's close-up put it. A hand
       // that stops reading as a word (moved away, put down) drops out, and with none left the next frame
-      // runs the detector.
+      // runs the detector. A hand that reads as another word than it did is not shown, and the next frame
+      // runs the detector: a close-up left where the hand was (the signer gone, the picture cut) reads as
+      // whichever word the empty crop looks most like, at the old hand's score, and a live camera then
+      // said a word nobody signed (a looped clip read "119" on the empty wall for 3 frames after each
+      // 안녕하세요). A real change of word is read afresh one frame later.
       if (region && !regionHolds(region, second!.windows(st.hands, width, height), width, height)) return incomplete();
       st.sinceDetector++;
       const t0 = now();
       const r = await second!.read(rgb, width, height, st.hands, st.classes, names, settings, region);
       st.hands = r.hands;
+      if (r.changed > 0) st.sinceDetector = redetectEvery - 1;
       return { detections: r.detections, timing: { preprocessMs: 0, inferenceMs: 0, nmsMs: 0, cropMs: now() - t0, crops: r.crops, tracked: true }, ...nextOf(st, width, height) };
     }
     // The detector reads the whole frame.
@@ -403,10 +408,14 @@ export async function openDetector(file: string, options: DetectorOptions = {}):
   };
 }
 
-/** A hand to read: its box ([ymin, xmin, ymax, xmax] normalised to the frame) and the detector's hand score. */
+/**
+ * A hand to read: its box ([ymin, xmin, ymax, xmax] normalised to the frame), the detector's hand score,
+ * and, once read, the word (class id) it read as: a followed hand is expected to go on reading as it.
+ */
 interface Hand {
   box: number[];
   score: number;
+  word?: number;
 }
 
 /** How far a followed hand's box may change in one frame: its sides by this factor either way, its centre by half a side. */
@@ -432,9 +441,10 @@ interface SecondStage {
   /**
    * Reads each hand from its close-up in `rgb` (width × height; or only `part` of it, which holds every
    * close-up: regionHolds) → the final detections, and the hands that read as a word at the threshold, at
-   * their refined boxes (the next frame's hands when tracking).
+   * their refined boxes (the next frame's hands when tracking). A followed hand (one with a `word`) that
+   * reads as another word is left out of both and counted in `changed`: see detect's follow branch.
    */
-  read(rgb: Uint8Array, width: number, height: number, hands: readonly Hand[], classes: number, names: ReadonlyMap<number, string>, settings: LiveSettings, part?: FramePart): Promise<{ detections: LiveDetection[]; hands: Hand[]; crops: number }>;
+  read(rgb: Uint8Array, width: number, height: number, hands: readonly Hand[], classes: number, names: ReadonlyMap<number, string>, settings: LiveSettings, part?: FramePart): Promise<{ detections: LiveDetection[]; hands: Hand[]; crops: number; changed: number }>;
   /** The close-up windows (frame pixels) of the hands `read` would read. */
   windows(hands: readonly Hand[], width: number, height: number): CropWindow[];
   close(): Promise<void>;
@@ -492,13 +502,18 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
       const win = windowOf(c, width, height);
       const input = batched ? batchInput.subarray(i * cropLength, (i + 1) * cropLength) : (spares.pop() ?? new Float32Array(cropLength));
       toModelInputInto(cropRgb(rgb, width, height, win, S, part), input);
-      return { score: c.score, win, input, from: c.box };
+      return { score: c.score, win, input, from: c.box, was: c.word };
     });
     const kept: { box: number[]; score: number; word: number; hand: number; from: readonly number[] }[] = [];
+    let changed = 0;
     const keep = (i: number, probs: Float32Array, offsets: Float32Array) => {
       if (probs.length !== C) throw new KslError('INVALID', `${path.basename(file)} gives ${probs.length} word probabilities, but the detector scores ${C} classes; export both from the same run.`);
       let word = 0;
       for (let k = 1; k < C; k++) if (probs[k]! > probs[word]!) word = k;
+      if (crops[i]!.was !== undefined && word !== crops[i]!.was) {
+        changed++;
+        return;
+      }
       const score = twoStageScore(crops[i]!.score, probs, word);
       if (score >= settings.threshold) {
         const b = decodeCropBox(offsets, crops[i]!.win);
@@ -532,7 +547,7 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
       if (batched) batchSpares.push(batchInput);
       else for (const c of crops) spares.push(c.input);
     }
-    if (kept.length === 0) return { detections: [], hands: [], crops: crops.length };
+    if (kept.length === 0) return { detections: [], hands: [], crops: crops.length, changed };
     // One row per kept crop, its score in its word's column only: post.ksl's class-wise NMS and max apply.
     const rows = new Float32Array(kept.length * 4);
     const matrix = new Float32Array(kept.length * C).fill(-1);
@@ -547,7 +562,7 @@ async function openSecondStage(ort: typeof import('onnxruntime-node'), file: str
     const steady = new Float32Array(kept.length * 4);
     kept.forEach((k, i) => steady.set(steadyBox(k.from, k.box), 4 * i));
     const next = nonMaxSuppression(steady, Float32Array.from(kept, (k) => k.hand), { iouThreshold: CANDIDATE_IOU, scoreThreshold: 0, maxDetections: settings.maxDetections });
-    return { detections: post.ksl(rows, matrix, names, settings), hands: next.map((d) => ({ box: d.box, score: d.score })), crops: crops.length };
+    return { detections: post.ksl(rows, matrix, names, settings), hands: next.map((d) => ({ box: d.box, score: d.score, word: kept[d.index]!.word })), crops: crops.length, changed };
   };
   return { file, meta: cropMeta, candidates, read, windows, close: () => session.release() };
 }

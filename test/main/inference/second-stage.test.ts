@@ -297,6 +297,72 @@ describe('a KSL model with a second stage beside it', () => {
     }
   });
 
+  it('does not show a followed hand that reads as another word; the detector reads the next frame afresh', async () => {
+    // A crop model that looks at the pixels, and plain frames of different greys: some read as one word,
+    // some as the other (found below by reading each grey on its own, untracked).
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    const base = biasedCropWeights();
+    const w = { ...base, w1: base.w1.map(() => rand() * 0.2), w2: Float32Array.from({ length: base.hidden * 2 }, () => rand() * 4), b2: new Float32Array(2), bBox: Float32Array.from([0, 0, 5 * Math.log(1 / META.pad), 5 * Math.log(1 / META.pad)]) }; // boxes kept at the hand's size, as in the region test
+    const sub = mkdtempSync(path.join(os.tmpdir(), 'ksl-word-change-'));
+    const m = path.join(sub, 'model.onnx');
+    writeFileSync(m, tinyKslModel());
+    writeFileSync(cropModelFile(m), buildCropClassifierOnnx(w, META, 'word change test').bytes);
+    writeFileSync(path.join(sub, 'label_map.pbtxt'), LABEL_MAP);
+    const W = 640;
+    const H = 480;
+    const s = { threshold: 0.01, iou: 0.6, maxDetections: 1 };
+    const d = await openDetector(m, { redetectEvery: 5 });
+    try {
+      const wordOf = new Map<number, number>();
+      for (let v = 0; v <= 255; v += 15) wordOf.set(v, (await d.detect(grey(W, H).fill(v), W, H, s)).detections[0]!.classId);
+      const one = [...wordOf].find(([, c]) => c === 1)?.[0];
+      const two = [...wordOf].find(([, c]) => c === 2)?.[0];
+      expect([one, two], `greys reading as each word: ${JSON.stringify([...wordOf])}`).not.toContain(undefined);
+      const frame = (v: number) => grey(W, H).fill(v);
+      const track = { track: true } as const;
+      // The detector's frame and a followed frame of the same picture: the word, followed.
+      expect((await d.detect(frame(one!), W, H, s, undefined, track)).detections.map((x) => x.classId)).toEqual([1]);
+      const same = await d.detect(frame(one!), W, H, s, undefined, track);
+      expect(same.timing.tracked).toBe(true);
+      expect(same.detections.map((x) => x.classId)).toEqual([1]);
+      expect(same.next).toBeDefined();
+      // The picture changes under the followed close-up: it reads as the other word, which is not shown,
+      // and no region is named, for the next frame is the detector's.
+      const changed = await d.detect(frame(two!), W, H, s, undefined, track);
+      expect(changed.timing.tracked).toBe(true);
+      expect(changed.detections).toEqual([]);
+      expect(changed.next).toBeUndefined();
+      // The next frame: the detector, two frames before its turn, and the new word.
+      const fresh = await d.detect(frame(two!), W, H, s, undefined, track);
+      expect(fresh.timing.tracked).toBeUndefined();
+      expect(fresh.detections.map((x) => x.classId)).toEqual([2]);
+      // …which is followed from there.
+      const after = await d.detect(frame(two!), W, H, s, undefined, track);
+      expect(after.timing.tracked).toBe(true);
+      expect(after.detections.map((x) => x.classId)).toEqual([2]);
+
+      // Two hands, one of which changes word: the other is still shown, and the next frame is the
+      // detector's all the same (the changed hand may be a new word, to be read from a fresh box). With
+      // this model, grey 30 reads as word 1 in both close-ups; with the top 216 rows black, the lower
+      // hand's close-up reads as word 2 and the upper one's still as word 1.
+      const two2 = { ...s, maxDetections: 2 };
+      const split = grey(W, H).fill(30).fill(0, 0, 216 * W * 3);
+      const words = (r: { detections: { classId: number; box: number[] }[] }) => r.detections.map((x) => `${x.classId}@${x.box[0]!.toFixed(2)}`).sort();
+      expect(words(await d.detect(frame(30), W, H, two2))).toEqual(['1@0.03', '1@0.30']);
+      expect(words(await d.detect(split, W, H, two2))).toEqual(['1@0.03', '2@0.30']);
+      const stream = { track: true, stream: 'two hands' } as const;
+      expect(words(await d.detect(frame(30), W, H, two2, undefined, stream))).toEqual(['1@0.03', '1@0.30']);
+      const partly = await d.detect(split, W, H, two2, undefined, stream);
+      expect(partly.timing.tracked).toBe(true);
+      expect(words(partly)).toEqual(['1@0.03']);
+      expect((await d.detect(split, W, H, two2, undefined, stream)).timing.tracked).toBeUndefined();
+    } finally {
+      await d.close();
+      rmSync(sub, { recursive: true, force: true });
+    }
+  });
+
   it('cuts a region that holds every pixel of the close-ups, even-aligned, or none when it would be most of the frame', () => {
     const W = 640;
     const H = 480;
