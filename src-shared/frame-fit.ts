@@ -1,10 +1,11 @@
 /**
- * How a frame goes into a fixed model input. Training stretches each frame to the input (training's
- * decode: ffmpeg `scale=W:H`), and an automatic input has the training frames' own aspect ratio
- * (train-job.ts chooseInput), so a frame of about that shape is stretched the same way. A frame of
- * another shape — a 4:3 camera in front of a model trained on 16:9 video — is scaled to fit inside the
- * input with its shape kept and padded with black on the sides (or above and below): stretched, every
- * hand would be a third wider than any hand the model saw. The sample's 18 held-out videos (signers 1,
+ * How a frame goes into a fixed model input, in training, evaluation and detection alike
+ * (decode-frames.ts decodeFittedRgb; the detector's resize). An automatic input has the training frames'
+ * median aspect ratio (train-job.ts chooseInput), and a frame of about that shape is stretched to it
+ * (ffmpeg `scale=W:H`). A frame of another shape — a 4:3 camera in front of a model trained on 16:9
+ * video, a portrait phone video in a KETI project — is scaled to fit inside the input with its shape kept
+ * and padded with black on the sides (or above and below): stretched, every hand would be a third wider
+ * (or, portrait into 16:9, three times wider) than the hands of the other frames. The sample's 18 held-out videos (signers 1,
  * 3 and 7, the `ksl demo` model) cut to 4:3: stretched, 1316 of 1620 frames named the right word first
  * and 38 a wrong one; padded, 1376 and 26 (the 16:9 originals: 1368 and 22).
  *
@@ -67,4 +68,12 @@ export function boxesToFrame(boxes: Float32Array, scores: Float32Array | null, c
     boxes[i + 3] = xmax;
     if (scores && (ymax <= ymin || xmax <= xmin)) scores.fill(0, (i / 4) * classes, (i / 4 + 1) * classes);
   }
+}
+
+/** A box normalised to the frame → normalised to the input the frame was fitted into (boxesToFrame's inverse). */
+export function boxToInput<B extends { ymin: number; xmin: number; ymax: number; xmax: number }>(b: B, fit: FrameFit, inputWidth: number, inputHeight: number): B {
+  if (fit.mode === 'stretch') return b;
+  const x = (v: number) => (fit.x + v * fit.width) / inputWidth;
+  const y = (v: number) => (fit.y + v * fit.height) / inputHeight;
+  return { ...b, ymin: y(b.ymin), xmin: x(b.xmin), ymax: y(b.ymax), xmax: x(b.xmax) };
 }

@@ -12,7 +12,8 @@ import { labelMapItems } from '../../src-main/services/dataset/label-maps';
 import { getSplit } from '../../src-main/services/dataset/split';
 import { splitExamples, type SplitExample } from '../../src-main/services/dataset/split-examples';
 import { cocoForSplit } from '../../src-main/services/dataset/export-coco';
-import { decodeFramesRgb } from '../../src-main/services/training/decode-frames';
+import { decodeFittedRgb } from '../../src-main/services/training/decode-frames';
+import { frameFit } from '../../src-shared/frame-fit';
 import { toModelInput } from '../../src-main/services/training/augment';
 import { createFeatureExtractor, featureChannels, featurePositions } from '../../src-main/services/training/features';
 import { loadWeights, readJson, runDir } from '../../src-main/services/training/run-store';
@@ -50,10 +51,11 @@ async function main() {
   const stage1 = async (list: SplitExample[], candidates = EVAL_CANDIDATES) => {
     const pool = new Float32Array(list.length * positions * K);
     const ex = await createFeatureExtractor('auto', path.join(p.dir, 'runs', '.cache'), cfg.features, dims);
-    await decodeFramesRgb(list.map((e) => path.join(p.dir, e.file)), dims.width, dims.height, async (i, rgb) => ex.run(toModelInput(rgb), pool, i * positions * K));
+    await decodeFittedRgb(list.map((e) => ({ file: path.join(p.dir, e.file), width: e.width, height: e.height })), dims.width, dims.height, async (i, rgb) => ex.run(toModelInput(rgb), pool, i * positions * K));
     await ex.close();
-    const cache = { train: new Uint16Array(0), test: pool, channels: K, positions, trainBoxes: [], nTrain: 0, nTest: list.length, backend: '' };
-    return stageOne(tf, trainer, cache, list.length, C, context, featureMapShapes(cfg.anchors), candidates);
+    const cache = { train: new Uint16Array(0), test: pool, channels: K, dims, positions, trainBoxes: [], nTrain: 0, nTest: list.length, backend: '' };
+    const fits = list.map((e) => frameFit(e.width, e.height, dims.width, dims.height));
+    return stageOne(tf, trainer, cache, list.length, C, context, featureMapShapes(cfg.anchors), candidates, { fits, ...dims });
   };
 
   const t0 = Date.now();

@@ -2,8 +2,9 @@
  * Model-assisted labelling: a model's detections on frames nobody has labelled yet enter the catalog
  * as boxes with source 'model', unverified, carrying the score, for the annotator to accept (verify) or
  * fix. Frames that already have boxes, or that someone marked skipped, are left alone. Frames are decoded
- * the way training decodes them (one ffmpeg process, stretched to the model's input with swscale's
- * bilinear filter); each frame's proposals are one transaction.
+ * the way training decodes them (one ffmpeg process per size, stretched to the model's input with
+ * swscale's bilinear filter, or fitted with their shape kept: see below); each frame's proposals are one
+ * transaction.
  */
 import { readFileSync } from 'node:fs';
 import type { LiveDetection, LiveSettings, ProposeResult } from '../../../src-shared/api-live';
@@ -13,6 +14,7 @@ import { addBox, frameBoxes, getFrame, MIN_BOX_SIDE, type FrameRecord } from '..
 import type { Project } from '../catalog/project';
 import { fromCatalogPath } from '../fs/project-paths';
 import { decodeFramesRgb } from '../training/decode-frames';
+import { frameFit } from '../../../src-shared/frame-fit';
 
 export interface ProposeModel {
   /** The model's input size, or null when it takes frames at any size (the frame's own is used). */
@@ -57,11 +59,14 @@ export async function proposeBoxes(
   const unmatched = new Set<number>();
   let boxes = 0;
 
-  // Group by decode size: a fixed-input model gets every frame at its input; otherwise each frame's own size.
+  // Group by decode size: a fixed-input model gets a frame of about its input's shape stretched to it;
+  // a frame of another shape (a portrait video before a 16:9 model) at its own size, for the detector to
+  // fit with its shape kept and padded (frame-fit.ts), as live; a model of any input, each frame's own size.
   const groups = new Map<string, FrameRecord[]>();
   for (const f of todo) {
-    const w = model.input?.width ?? f.width;
-    const h = model.input?.height ?? f.height;
+    const fixed = model.input && frameFit(f.width, f.height, model.input.width, model.input.height).mode === 'stretch' ? model.input : null;
+    const w = fixed?.width ?? f.width;
+    const h = fixed?.height ?? f.height;
     const k = `${w}x${h}`;
     groups.set(k, [...(groups.get(k) ?? []), f]);
   }

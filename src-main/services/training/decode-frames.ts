@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { frameFit, padRgbInto, type FrameFit } from '../../../src-shared/frame-fit';
 import { KslError } from '../../../src-shared/result';
 import { findFfmpeg } from '../media/ffmpeg-path';
 import { ffmpegReason } from '../media/ffmpeg-output';
@@ -56,5 +57,43 @@ export async function decodeFramesRgb(
     signal?.removeEventListener('abort', onAbort);
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A frame to decode, with its own size (frames of different videos may differ). */
+export interface SizedFrame {
+  file: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * Decodes frames of any sizes into one `width`×`height` model input each, fitted as detection fits a
+ * frame (frame-fit.ts): one of about the input's shape stretched to it, one of another shape (a portrait
+ * phone video beside KETI's 16:9) scaled to fit inside with its shape kept and padded with black — so a
+ * model is trained and evaluated on hands of the shape it will see live. One ffmpeg process per frame
+ * size; `onFrame` gets each frame's index in `frames`, in order within each size (all in order when the
+ * frames share one size), and its fit.
+ */
+export async function decodeFittedRgb(
+  frames: readonly SizedFrame[],
+  width: number,
+  height: number,
+  onFrame: (index: number, rgb: Uint8Array, fit: FrameFit) => void | Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const groups = new Map<string, number[]>();
+  frames.forEach((f, i) => {
+    const key = `${f.width}x${f.height}`;
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  });
+  for (const idx of groups.values()) {
+    const first = frames[idx[0]!]!;
+    const fit = frameFit(first.width, first.height, width, height);
+    const files = idx.map((i) => frames[i]!.file);
+    if (fit.mode === 'stretch') await decodeFramesRgb(files, width, height, (k, rgb) => onFrame(idx[k]!, rgb, fit), signal);
+    else await decodeFramesRgb(files, fit.width, fit.height, (k, inner) => onFrame(idx[k]!, padRgbInto(inner, fit, width, height, new Uint8Array(width * height * 3)), fit), signal);
   }
 }

@@ -12,7 +12,7 @@ import { cocoForSplit } from '../dataset/export-coco';
 import { labelMapItems } from '../dataset/label-maps';
 import { getSplit } from '../dataset/split';
 import { splitExamples } from '../dataset/split-examples';
-import { decodeFramesRgb } from './decode-frames';
+import { decodeFittedRgb } from './decode-frames';
 import { toModelInput } from './augment';
 import { createFeatureExtractor, featureChannels, featurePositions } from './features';
 import { contextChannels, NO_CONTEXT } from './neighbourhood';
@@ -55,8 +55,9 @@ export async function evaluateRun(project: Project, runId: string, side: 'test' 
   const pool = new Float32Array(examples.length * positions * K);
   const extractor = await createFeatureExtractor('auto', path.join(project.dir, 'runs', '.cache'), cfg.features, dims);
   try {
-    await decodeFramesRgb(
-      examples.map((e) => path.join(project.dir, e.file)),
+    // Fitted as training fitted them: frames far from the input's shape padded, not stretched.
+    await decodeFittedRgb(
+      examples.map((e) => ({ file: path.join(project.dir, e.file), width: e.width, height: e.height })),
       dims.width,
       dims.height,
       async (i, rgb) => extractor.run(toModelInput(rgb), pool, i * positions * K),
@@ -72,7 +73,7 @@ export async function evaluateRun(project: Project, runId: string, side: 'test' 
   const trainer = createTrainer(head, { schedule: { base: cfg.lr, total: cfg.steps }, anchors });
   try {
     const gt = cocoForSplit(project, { splitId: split.id, side }).coco;
-    const cache = { train: new Uint16Array(0), test: pool, channels: K, positions, trainBoxes: [], nTrain: 0, nTest: examples.length, backend: extractor.backend };
+    const cache = { train: new Uint16Array(0), test: pool, channels: K, dims, positions, trainBoxes: [], nTrain: 0, nTest: examples.length, backend: extractor.backend };
     const second = loadCropClassifier(dir);
     const ev = await evaluate(tf, trainer, cache, examples, gt, labelMap, best.header.step, context, featureMapShapes(cfg.anchors), second ? { stage: second, projectDir: project.dir, signal } : undefined);
     return {

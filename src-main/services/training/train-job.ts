@@ -26,7 +26,8 @@ import { augmentFrame, toModelInput, type NormBox } from './augment';
 import { selectBackend } from './tf-backend';
 import { defaultGradWorkers, startGradWorker, type GradWorker } from './grad-workers';
 import type { StepResult } from '../detector/head/train-step';
-import { decodeFramesRgb } from './decode-frames';
+import { decodeFittedRgb } from './decode-frames';
+import { boxesToFrame, boxToInput, frameFit, type FrameFit } from '../../../src-shared/frame-fit';
 import { encodeHalf, HALF_TO_FLOAT } from './half';
 import { createFeatureExtractor, featureChannels, featurePositions, type FeatureSet } from './features';
 import { contextChannels, contextRows, gatherContextHalf, neighbourTable, neighbours, NO_CONTEXT, type Neighbourhood } from './neighbourhood';
@@ -52,6 +53,8 @@ import { appendMetrics, claimNewRun, loadWeights, readJson, runDir, saveWeights,
  * cropped and resized to the input.
  */
 const AUG_SOURCE_SCALE = 1.25;
+/** The size training copies are cut from (augmentFrame): the input, AUG_SOURCE_SCALE larger. */
+const augSource = (dims: InputDims): InputDims => ({ width: Math.round(dims.width * AUG_SOURCE_SCALE), height: Math.round(dims.height * AUG_SOURCE_SCALE) });
 
 /**
  * Head and sampling settings that are not user parameters (TrainParams): the defaults are what the
@@ -358,6 +361,8 @@ export interface FeatureCache {
   test: Float32Array;
   /** Channels per position in the pool. */
   channels: number;
+  /** The input the features were computed at (frames fitted to it as frame-fit.ts says). */
+  dims: InputDims;
   /** Positions per frame in the pool. */
   positions: number;
   trainBoxes: NormBox[][];
@@ -377,7 +382,10 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
   const square = dims.height === PRETRAINED.inputSize && dims.width === PRETRAINED.inputSize;
   const positions = featurePositions(dims);
   const frameSize = positions * K;
-  const src = { width: Math.round(dims.width * AUG_SOURCE_SCALE), height: Math.round(dims.height * AUG_SOURCE_SCALE) };
+  const src = augSource(dims);
+  // Frames far from the input's shape are padded, not stretched (decodeFittedRgb). Projects whose frames
+  // all have about the input's shape keep the key (and the cache) they had before padding existed.
+  const padded = [...train, ...test].some((e) => frameFit(e.width, e.height, dims.width, dims.height).mode === 'pad');
   const augKey = {
     minScale: tuning.minScale,
     ...(tuning.maxScale !== 1 ? { maxScale: tuning.maxScale } : {}),
@@ -386,6 +394,7 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
     features: set,
     storage: 'f16+f32',
     ...(square ? {} : { input: `${dims.height}x${dims.width}` }),
+    ...(padded ? { fit: 'pad' } : {}),
   };
   let metaFile = path.join(dir, 'features.json');
   let binFile = path.join(dir, 'features.bin');
@@ -401,7 +410,7 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
     const train = new Uint16Array(nTrain * frameSize);
     const testPool = new Float32Array(nTest * frameSize);
     readLarge(binFile, [new Uint8Array(train.buffer), new Uint8Array(testPool.buffer)]);
-    return { train, test: testPool, channels: K, positions, trainBoxes: meta.trainBoxes, nTrain, nTest, backend: meta.backend };
+    return { train, test: testPool, channels: K, dims, positions, trainBoxes: meta.trainBoxes, nTrain, nTest, backend: meta.backend };
   }
   const trainPool = new Uint16Array(nTrain * frameSize);
   const testPool = new Float32Array(nTest * frameSize);
@@ -415,20 +424,20 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
   // One backbone pass in flight while the next copy is augmented (see submit).
   let inflight: Promise<void> | undefined;
   try {
-    const files = (ex: SplitExample[]) => ex.map((e) => path.join(ctx.project.dir, e.file));
+    const files = (ex: SplitExample[]) => ex.map((e) => ({ file: path.join(ctx.project.dir, e.file), width: e.width, height: e.height }));
     // One backbone pass in flight while the next copy is augmented: onnxruntime-node runs a session
     // off the JS thread, so cropping, resizing and jitter overlap inference when a second core is free.
     const submit = async (input: Float32Array, after: () => void) => {
       if (inflight) await inflight;
       inflight = extractor.run(input, scratch, 0).then(after);
     };
-    await decodeFramesRgb(
+    await decodeFittedRgb(
       files(train),
       src.width,
       src.height,
-      async (i, rgb) => {
+      async (i, rgb, fit) => {
         const ex = train[i]!;
-        const boxes = normBoxes(ex);
+        const boxes = normBoxes(ex).map((b) => boxToInput(b, fit, src.width, src.height));
         for (let c = 0; c < cfg.copies; c++) {
           const aug = augmentFrame(rgb, src.width, src.height, boxes, dims, rand, {
             crop: c > 0,
@@ -450,7 +459,7 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
     );
     if (inflight) await inflight;
     inflight = undefined;
-    await decodeFramesRgb(
+    await decodeFittedRgb(
       files(test),
       dims.width,
       dims.height,
@@ -472,12 +481,14 @@ async function computeFeatures(ctx: JobContext, dir: string, cfg: RunConfig, tun
   // Cached for resume: a resumed run starts training at once.
   writeLarge(binFile, [new Uint8Array(trainPool.buffer), new Uint8Array(testPool.buffer)]);
   writeJson(metaFile, { fingerprint: cfg.fingerprint, nTrain, nTest, copies: cfg.copies, seed: cfg.seed, backend: extractor.backend, trainBoxes, augKey });
-  return { train: trainPool, test: testPool, channels: K, positions, trainBoxes, nTrain, nTest, backend: extractor.backend };
+  return { train: trainPool, test: testPool, channels: K, dims, positions, trainBoxes, nTrain, nTest, backend: extractor.backend };
 }
 
 /**
  * The detector (stage one) over the test features: per frame, the word detections after class-wise NMS
- * and, for the second stage, the candidate hands (class-agnostic NMS over hand scores).
+ * and, for the second stage, the candidate hands (class-agnostic NMS over hand scores). With `fitted`
+ * (each frame's fit into a width×height input, as decodeFittedRgb fitted it), the boxes of padded frames
+ * are mapped back onto the frame (boxesToFrame) first; without it, frames were stretched.
  */
 export function stageOne(
   tf: typeof import('@tensorflow/tfjs'),
@@ -488,6 +499,7 @@ export function stageOne(
   context: Neighbourhood = NO_CONTEXT,
   levelShapes: readonly (readonly [number, number])[] = featureMapShapes(DEFAULT_ANCHORS),
   candidates: Partial<CandidateOptions> | null = null,
+  fitted?: { fits: readonly FrameFit[]; width: number; height: number },
 ): { words: Detection[][]; hands: Detection[][] } {
   const words: Detection[][] = [];
   const hands: Detection[][] = [];
@@ -499,7 +511,9 @@ export function stageOne(
     const x = tf.tensor3d(contextRows(cache.test, s, n, context, table, cache.channels, cache.positions), [n, cache.positions, contextChannels(context, cache.channels)]);
     const preds = trainer.predict(x);
     x.dispose();
-    for (const p of preds) {
+    for (const [k, p] of preds.entries()) {
+      const fit = fitted?.fits[s + k];
+      if (fit?.mode === 'pad') boxesToFrame(p.boxes, p.scores, classes, fit, fitted!.width, fitted!.height);
       words.push(nonMaxSuppression(p.boxes, p.scores, EVAL_NMS));
       if (candidates) hands.push(handCandidates(p.boxes, p.scores, classes, candidates));
     }
@@ -524,7 +538,9 @@ export async function evaluate(
   levelShapes: readonly (readonly [number, number])[] = featureMapShapes(DEFAULT_ANCHORS),
   second?: { stage: SecondStage; projectDir: string; signal?: AbortSignal },
 ): Promise<EvalResult> {
-  const { words, hands } = stageOne(tf, trainer, cache, test.length, labelMap.length, context, levelShapes, second ? EVAL_CANDIDATES : null);
+  const { width, height } = cache.dims;
+  const fits = test.map((e) => frameFit(e.width, e.height, width, height));
+  const { words, hands } = stageOne(tf, trainer, cache, test.length, labelMap.length, context, levelShapes, second ? EVAL_CANDIDATES : null, { fits, width, height });
   const detector = scoreDetections(words, test, gt, labelMap, step);
   if (!second) return detector;
   const net = await openCropNet(path.join(second.projectDir, 'runs', '.cache'), second.stage.meta);
@@ -628,11 +644,16 @@ function trainingCandidates(
   trainer: import('../detector/head/train-step').Trainer,
   cache: FeatureCache,
   copies: number,
-  frames: number,
+  train: readonly { width: number; height: number }[],
   classes: number,
   context: Neighbourhood,
   levelShapes: readonly (readonly [number, number])[],
 ): Detection[][] {
+  const frames = train.length;
+  // The unaugmented copy is the whole source picture (a padded frame's bars too) scaled to the input:
+  // its boxes are normalised as in the source.
+  const src = augSource(cache.dims);
+  const fits = train.map((e) => frameFit(e.width, e.height, src.width, src.height));
   const chunk = 32;
   const frameSize = cache.positions * cache.channels;
   const buf = new Float32Array(Math.min(chunk, frames) * frameSize);
@@ -643,7 +664,7 @@ function trainingCandidates(
       const base = (s + k) * copies * frameSize;
       for (let j = 0; j < frameSize; j++) buf[k * frameSize + j] = HALF_TO_FLOAT[cache.train[base + j]!]!;
     }
-    out.push(...stageOne(tf, trainer, { ...cache, test: buf }, n, classes, context, levelShapes, MINING_CANDIDATES).hands);
+    out.push(...stageOne(tf, trainer, { ...cache, test: buf }, n, classes, context, levelShapes, MINING_CANDIDATES, { fits: fits.slice(s, s + n), ...src }).hands);
   }
   return out;
 }
@@ -929,7 +950,7 @@ export function createTrainJob(overrides: Partial<HeadTuning> = {}): JobDefiniti
         const saved = loadWeights(dir, 'best');
         if (saved) head.setWeights(saved.weights);
         second = await prepareSecondStage(ctx, dir, tf, train, labelMap.length, cfg.seed, runTuning, cfg.steps, () =>
-          trainingCandidates(tf, trainer, cache, cfg.copies, train.length, labelMap.length, context, levelShapes),
+          trainingCandidates(tf, trainer, cache, cfg.copies, train, labelMap.length, context, levelShapes),
         );
       }
       if (second && best) {

@@ -2,12 +2,14 @@
  * A frame of another shape than a non-square model input is scaled to fit and padded, not stretched
  * (frame-fit.ts); the detector's boxes on the padded input map back to the frame.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDetector } from '../../../src-main/services/inference/detector';
-import { boxesToFrame, frameFit, padRgbInto, PAD_ASPECT_RATIO } from '../../../src-shared/frame-fit';
+import { boxesToFrame, boxToInput, frameFit, padRgbInto, PAD_ASPECT_RATIO, type FrameFit } from '../../../src-shared/frame-fit';
+import { decodeFittedRgb } from '../../../src-main/services/training/decode-frames';
 import { KSL_BOX_0, KSL_BOX_1, tinyKslModel } from './tiny-models';
 
 describe('frameFit', () => {
@@ -61,6 +63,60 @@ describe('padRgbInto and boxesToFrame', () => {
     expect(b[7]).toBe(0); // the second box is empty: on the bar
     [0.5, 0, 0.75, 0.5].forEach((v, i) => expect(b[8 + i]).toBeCloseTo(v, 5));
     expect(Array.from(scores)).toEqual([Math.fround(0.9), Math.fround(0.1), 0, 0, Math.fround(0.6), Math.fround(0.5)]);
+  });
+
+  it('places a box of the frame on the input as the frame was placed (boxesToFrame undoes it); a stretched frame’s boxes stay', () => {
+    const f = frameFit(360, 640, 384, 224); // portrait: 126 wide at x 129
+    if (f.mode !== 'pad') throw new Error('expected a padded fit');
+    const box = { ymin: 0.25, xmin: 0.1, ymax: 0.75, xmax: 0.6, cls: 3 };
+    const on = boxToInput(box, f, 384, 224);
+    expect(on.cls).toBe(3);
+    expect(on.xmin).toBeCloseTo((129 + 0.1 * 126) / 384, 9);
+    expect(on.xmax).toBeCloseTo((129 + 0.6 * 126) / 384, 9);
+    [on.ymin, on.ymax].forEach((v, i) => expect(v).toBeCloseTo([0.25, 0.75][i]!, 9));
+    const back = Float32Array.from([on.ymin, on.xmin, on.ymax, on.xmax]);
+    boxesToFrame(back, null, 1, f, 384, 224);
+    [0.25, 0.1, 0.75, 0.6].forEach((v, i) => expect(back[i]).toBeCloseTo(v, 5));
+    expect(boxToInput(box, { mode: 'stretch' }, 384, 224)).toBe(box);
+  });
+});
+
+describe('decodeFittedRgb', () => {
+  it('decodes frames of two shapes into one input: the 16:9 one stretched, the portrait one scaled and padded with black', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ksl-fitted-'));
+    try {
+      // white pictures, so that the picture and the bars tell apart
+      const make = (name: string, size: string) => {
+        const file = path.join(dir, name);
+        execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=white:s=${size}`, '-frames:v', '1', file]);
+        return file;
+      };
+      const wide = make('wide.png', '640x360');
+      const tall = make('tall.png', '360x640');
+      const frames = [
+        { file: wide, width: 640, height: 360 },
+        { file: tall, width: 360, height: 640 },
+        { file: wide, width: 640, height: 360 },
+      ];
+      const got: { index: number; rgb: Uint8Array; fit: FrameFit }[] = [];
+      await decodeFittedRgb(frames, 64, 36, (index, rgb, fit) => void got.push({ index, rgb, fit }));
+      // one decode per size, each in order; every frame once
+      expect(got.map((g) => g.index)).toEqual([0, 2, 1]);
+      expect(got.every((g) => g.rgb.length === 64 * 36 * 3)).toBe(true);
+      expect(got[0]!.fit).toEqual({ mode: 'stretch' });
+      expect(Math.min(...got[0]!.rgb)).toBeGreaterThan(250);
+      const fit = frameFit(360, 640, 64, 36);
+      expect(got[2]!.fit).toEqual(fit);
+      if (fit.mode !== 'pad') throw new Error('expected a padded fit');
+      // columns outside the picture are black; inside, white
+      const column = (x: number) => Array.from({ length: 36 }, (_, y) => got[2]!.rgb[(y * 64 + x) * 3]!);
+      for (let x = 0; x < 64; x++) {
+        const inside = x >= fit.x && x < fit.x + fit.width;
+        expect(column(x).every((v) => (inside ? v > 250 : v === 0)), `column ${x}`).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -16,8 +16,14 @@ import { trainJob, type TrainResult } from '../../../src-main/services/training/
 import { HEAD_WEIGHT_NAMES } from '../../../src-main/services/detector/head/ssd-head';
 import { buildSampleProject } from '../../helpers/sample-project';
 import { useTmpDir } from '../../helpers/tmp';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import { inputDims, type AnchorConfig } from '../../../src-shared/detector/anchors';
+import { frameFit } from '../../../src-shared/frame-fit';
+import { getSplit } from '../../../src-main/services/dataset/split';
+import { labelMapItems } from '../../../src-main/services/dataset/label-maps';
+import { splitExamples } from '../../../src-main/services/dataset/split-examples';
 
 describe('training the fast preset', () => {
   let projectDir: string;
@@ -26,7 +32,6 @@ describe('training the fast preset', () => {
   }, 180_000);
   afterAll(() => rmSync(projectDir, { recursive: true, force: true }));
   const tmp = useTmpDir();
-  void tmp;
 
   it('trains a tiny model: the loss falls and the metrics come from the COCO evaluation', async () => {
     const p = openProject(projectDir);
@@ -109,6 +114,71 @@ describe('training the fast preset', () => {
     expect(existsSync(path.join(projectDir, 'runs', runId, 'best.bin'))).toBe(true);
     // The note that let the cancelled job find its run again goes once the job has finished.
     expect(existsSync(path.join(projectDir, 'runs', `.job-${id}.json`))).toBe(false);
+    p.close();
+  }, 180_000);
+
+  it('fits frames of another shape (portrait beside 16:9) into the input padded, not stretched, in training and in `ksl eval` alike', async () => {
+    // A copy of the project in which one training video and one test video were filmed upright: their
+    // frames turned a quarter clockwise (ffmpeg transpose=1), boxes turned with them.
+    const dir = path.join(tmp(), 'mixed');
+    cpSync(projectDir, dir, { recursive: true });
+    const p = openProject(dir);
+    const split = (p.db.prepare('SELECT MAX(id) AS id FROM splits').get() as { id: number }).id;
+    const videoOf = (side: string) =>
+      (p.db.prepare(`SELECT f.video_id AS v FROM split_members m JOIN frames f ON f.id = m.frame_id WHERE m.split_id = ? AND m.side = ? ORDER BY f.id LIMIT 1`).get(split, side) as { v: number }).v;
+    const upright = [videoOf('train'), videoOf('test')];
+    const frames = p.db.prepare(`SELECT id, file, width, height FROM frames WHERE video_id IN (?, ?)`).all(...upright) as { id: number; file: string; width: number; height: number }[];
+    expect(frames.length).toBeGreaterThanOrEqual(2);
+    for (const f of frames) {
+      const file = path.join(dir, f.file);
+      const turned = file.replace(/(\.\w+)$/, '.turned$1');
+      execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', file, '-vf', 'transpose=1', '-q:v', '2', turned]);
+      renameSync(turned, file);
+      // a point (x, y) of the W×H frame is at (H − y, x) in the turned H×W frame
+      p.db.prepare('UPDATE frames SET width = ?, height = ? WHERE id = ?').run(f.height, f.width, f.id);
+      p.db.prepare('UPDATE boxes SET x = ? - (y + h), y = x, w = h, h = w WHERE frame_id = ?').run(f.height, f.id);
+    }
+    const m = new JobManager(p, { train: trainJob }, { emit: () => {}, throttleMs: 0 });
+    const end = await m.wait(m.start('train', TrainParams.parse({ steps: 20, batch: 8, copies: 1, checkpoints: 1 })));
+    expect(end.outcome, end.error?.message).toBe('ok');
+    const r = end.result as TrainResult;
+    // The input follows the (16:9) majority; the upright frames' boxes in the cached training copies lie
+    // where the frame was placed in the input: scaled with its shape kept, in the middle, bars either side.
+    const cfg = JSON.parse(readFileSync(path.join(dir, r.runDir, 'run.json'), 'utf8')) as { anchors: AnchorConfig };
+    const dims = inputDims(cfg.anchors);
+    expect(dims.width / dims.height).toBeGreaterThan(1.5);
+    const cache = JSON.parse(readFileSync(path.join(dir, r.runDir, 'features.json'), 'utf8')) as { augKey: { fit?: string }; trainBoxes: { xmin: number; xmax: number; ymin: number; ymax: number }[][] };
+    expect(cache.augKey.fit).toBe('pad');
+    const train = splitExamples(p, split, 'train', labelMapItems(p, getSplit(p, split).level)).examples;
+    const src = { width: Math.round(dims.width * 1.25), height: Math.round(dims.height * 1.25) };
+    let checked = 0;
+    train.forEach((e, i) => {
+      const fit = frameFit(e.width, e.height, src.width, src.height);
+      if (e.height <= e.width) {
+        expect(fit.mode).toBe('stretch');
+        return;
+      }
+      if (fit.mode !== 'pad') throw new Error(`an upright ${e.width}×${e.height} frame is stretched into ${src.width}×${src.height}`);
+      // one copy per frame (copies: 1), unaugmented: the frame's boxes, placed as the frame was
+      const boxes = cache.trainBoxes[i]!;
+      expect(boxes).toHaveLength(e.boxes.length);
+      e.boxes.forEach((b, k) => {
+        const at = boxes[k]!;
+        expect(at.xmin).toBeCloseTo((fit.x + (b.x / e.width) * fit.width) / src.width, 6);
+        expect(at.xmax).toBeCloseTo((fit.x + ((b.x + b.w) / e.width) * fit.width) / src.width, 6);
+        expect(at.ymin).toBeCloseTo(b.y / e.height, 6);
+        // inside the band the frame fills, clear of the bars
+        expect(at.xmin).toBeGreaterThanOrEqual(fit.x / src.width - 1e-9);
+        expect(at.xmax).toBeLessThanOrEqual((fit.x + fit.width) / src.width + 1e-9);
+        checked++;
+      });
+    });
+    expect(checked).toBeGreaterThan(0);
+    // `ksl eval` decodes the test frames afresh, fits them the same way and maps the boxes back onto the
+    // frames: the same metrics as training's, detector and two-stage model alike.
+    const again = await evaluateRun(p, r.run);
+    for (const k of COCO_STAT_KEYS) expect(again.metrics[k], k).toBeCloseTo(r.metrics[k]!, 6);
+    for (const k of COCO_STAT_KEYS) expect(again.detector![k], k).toBeCloseTo(r.secondStage!.detector[k]!, 6);
     p.close();
   }, 180_000);
 
