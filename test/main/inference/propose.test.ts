@@ -3,11 +3,13 @@
  * model's detections on frames nobody labelled as source 'model', unverified, with their scores and the
  * project's words; frames with boxes and skipped frames are left alone; catalog.changed is announced.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Api } from '../../../src-shared/api';
 import type { AppServices } from '../../../src-main/services/app-services';
-import { classToWord } from '../../../src-main/services/inference/propose';
+import { classToWord, proposeBoxes } from '../../../src-main/services/inference/propose';
 import { memoryApi } from '../../helpers/memory-transport';
 import { trainedProject } from './trained-project';
 
@@ -92,4 +94,38 @@ describe('editor.propose', () => {
     const again = await api.invoke('editor.propose', { modelId: `run:${runId}`, frameIds: [a.id, b.id, c.id], settings: { threshold: 0, iou: 0.6, maxDetections: 2 } });
     expect(again).toMatchObject({ ok: true, value: { frames: 0, boxes: 0, skipped: 3 } });
   }, 120_000);
+
+  it('gives a fixed-input model a frame of its shape stretched to its input, and one of another shape (upright) at its own size to fit', async () => {
+    const project = services.current()!.project;
+    const db = project.db;
+    const [wide, tall] = db.prepare(`SELECT id, file, width, height FROM frames WHERE status != 'skipped' ORDER BY id DESC LIMIT 2`).all() as { id: number; file: string; width: number; height: number }[];
+    // the second frame filmed upright: turned a quarter (ffmpeg transpose=1), its boxes gone
+    const file = path.join(projectDir, tall!.file);
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', file, '-vf', 'transpose=1', '-q:v', '2', `${file}.turned.jpg`]);
+    renameSync(`${file}.turned.jpg`, file);
+    db.prepare('UPDATE frames SET width = ?, height = ? WHERE id = ?').run(tall!.height, tall!.width, tall!.id);
+    db.prepare(`DELETE FROM boxes WHERE frame_id IN (?, ?)`).run(wide!.id, tall!.id);
+    db.prepare(`UPDATE frames SET status = 'unlabelled' WHERE id IN (?, ?)`).run(wide!.id, tall!.id);
+    // A detector-only model with a 16:9 input (no second stage): what it is given, and a box in the middle.
+    const given: string[] = [];
+    const r = await proposeBoxes(
+      project,
+      {
+        input: { width: 384, height: 224 },
+        labelMap: null,
+        detect: async (rgb, w, h) => {
+          expect(rgb.length).toBe(w * h * 3);
+          given.push(`${w}x${h}`);
+          return { detections: [{ classId: 1, label: 'x', score: 0.9, box: [0.25, 0.25, 0.75, 0.75] }] };
+        },
+      },
+      [wide!.id, tall!.id],
+      undefined,
+    );
+    expect(r).toMatchObject({ frames: 2, boxes: 2 });
+    expect(given.sort()).toEqual(['360x640', '384x224']);
+    // the box is on the frame it was found on, at that frame's size
+    const box = db.prepare('SELECT x, y, w, h FROM boxes WHERE frame_id = ?').get(tall!.id) as { x: number; y: number; w: number; h: number };
+    expect(box).toEqual({ x: 90, y: 160, w: 180, h: 320 });
+  }, 60_000);
 });
