@@ -11,7 +11,8 @@
  * 2. The Live page in Chromium with a fake 640×480 30 fps camera, base64 and binary in alternating page
  *    loads (`localStorage['ksl.live.frameEncoding']`): answered fps, round trip p50, grab time, service time;
  *    and binary against servers with 1 model thread (the default is 2) and with the detector on every frame
- *    (KSL_LIVE_REDETECT=1; by default it runs on every 5th and the hands are followed in between); and
+ *    (KSL_LIVE_REDETECT=1) and on every 5th (5, the default before 30; by default it runs on every 30th and
+ *    whenever no hand is followed, and the hands are followed in between); and
  *    binary with every frame sent whole (`localStorage['ksl.live.regions']` 'off') against the default,
  *    where a frame whose hands are followed goes as only the region the last answer named.
  * 3. Reading frames on the page: canvas drawImage + getImageData against WebCodecs VideoFrame.copyTo
@@ -204,10 +205,12 @@ async function main() {
     if (BROWSER && existsSync(CHROMIUM)) {
       const s2 = await serve(projectDir, { KSL_LIVE_THREADS: '1' });
       const s3 = await serve(projectDir, { KSL_LIVE_REDETECT: '1' });
-      servers.push(s2, s3);
-      await browserParts(tmp, video, s1, s2, s3, modelId, ffmpeg, info);
+      const s4 = await serve(projectDir, { KSL_LIVE_REDETECT: '5' });
+      servers.push(s2, s3, s4);
+      await browserParts(tmp, video, s1, s2, s3, s4, modelId, ffmpeg, info);
       await s2.stop();
       await s3.stop();
+      await s4.stop();
     }
     else console.log(`2./3. skipped (${BROWSER ? `no Chromium at ${CHROMIUM}` : 'BENCH_BROWSER=0'})\n`);
     await s1.stop();
@@ -248,7 +251,7 @@ async function main() {
   }
 }
 
-async function browserParts(tmp: string, video: string, s: Served, s1thread: Served, sEveryFrame: Served, modelId: string, ffmpeg: string, input: { width: number; height: number }) {
+async function browserParts(tmp: string, video: string, s: Served, s1thread: Served, sEveryFrame: Served, sEvery5th: Served, modelId: string, ffmpeg: string, input: { width: number; height: number }) {
   const { chromium } = await import('playwright-core');
   const camera = path.join(tmp, 'camera.y4m');
   execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-stream_loop', '2', '-i', video, '-vf', `${CAMERA_4X3},scale=${W}:${H},fps=30,format=yuv420p`, '-pix_fmt', 'yuv420p', camera]);
@@ -265,6 +268,7 @@ async function browserParts(tmp: string, video: string, s: Served, s1thread: Ser
       { name: 'binary', encoding: 'binary', server: s },
       { name: 'binary, 1 thread', encoding: 'binary', server: s1thread },
       { name: 'binary, detector every frame', encoding: 'binary', server: sEveryFrame },
+      { name: 'binary, detector every 5th', encoding: 'binary', server: sEvery5th },
       { name: 'binary, whole frames', encoding: 'binary', server: s, regions: 'off' },
     ];
     const results = new Map<string, PageResult[]>(modes.map((m) => [m.name, []]));
@@ -335,7 +339,9 @@ async function browserParts(tmp: string, video: string, s: Served, s1thread: Ser
     console.log(`  ratio binary / base64: fps ×${fmt(b.fps / o.fps, 2)}, round trip p50 ×${fmt(b.p50 / o.p50, 2)}, grab ×${fmt(b.grab / o.grab, 2)}`);
     console.log(`  ratio 2 / 1 threads (binary): fps ×${fmt(b.fps / t1.fps, 2)}, service ×${fmt(b.service / t1.service, 2)}`);
     const every = agg.get('binary, detector every frame')!;
-    console.log(`  ratio detector every 5th frame (the default, hands followed between) / every frame (binary): fps ×${fmt(b.fps / every.fps, 2)}, service ×${fmt(b.service / every.service, 2)}`);
+    console.log(`  ratio detector every 30th frame (the default, hands followed between) / every frame (binary): fps ×${fmt(b.fps / every.fps, 2)}, round trip p95 ×${fmt(b.p95 / every.p95, 2)}, service ×${fmt(b.service / every.service, 2)}`);
+    const fifth = agg.get('binary, detector every 5th')!;
+    console.log(`  ratio detector every 30th frame (the default) / every 5th (the default before): fps ×${fmt(b.fps / fifth.fps, 2)}, round trip p95 ×${fmt(b.p95 / fifth.p95, 2)}, service ×${fmt(b.service / fifth.service, 2)}`);
     const whole = agg.get('binary, whole frames')!;
     console.log(`  ratio followed frames as regions (the default) / every frame whole (binary): fps ×${fmt(b.fps / whole.fps, 2)}, round trip p50 ×${fmt(b.p50 / whole.p50, 2)}, service ×${fmt(b.service / whole.service, 2)}\n`);
 

@@ -12,7 +12,7 @@ import { KslError } from '../../src-shared/result';
 import { BT601_LIMITED, i420Length, i420ToRgbInto } from '../../src-shared/yuv';
 import type { Emit } from './app-services';
 import type { Project } from './catalog/project';
-import type { DetectorInfo } from './inference/detector';
+import { FOLLOW_REDETECT, type DetectorInfo } from './inference/detector';
 import { InferenceService } from './inference/inference-service';
 import { ensureRunModel, listModels, locateModel } from './inference/model-catalog';
 import { proposeBoxes } from './inference/propose';
@@ -43,13 +43,14 @@ function wholeInRange(value: string | undefined, lo: number, hi: number, fallbac
 }
 
 /**
- * With a second stage, the live detector runs on every Nth camera frame and the hands it found are
- * followed by the second stage alone in between (DetectorOptions.redetectEvery): `KSL_LIVE_REDETECT`
- * (1–60; 1 runs the detector on every frame), else 5. A new hand is found within 5 answered frames
- * (~0.2 s at 25 fps); the README's Live section has the measurement.
+ * With a second stage, the live detector runs on every Nth camera frame (and whenever no hand is
+ * followed) and the hands it found are followed by the second stage alone in between
+ * (DetectorOptions.redetectEvery): `KSL_LIVE_REDETECT` (1–300; 1 runs the detector on every frame), else
+ * FOLLOW_REDETECT (30: about once a second at 30 fps, where following read the words best); the README's
+ * Live section has the measurements.
  */
 export function liveRedetect(env: NodeJS.ProcessEnv = process.env): number {
-  return wholeInRange(env.KSL_LIVE_REDETECT, 1, 60, 5);
+  return wholeInRange(env.KSL_LIVE_REDETECT, 1, 300, FOLLOW_REDETECT);
 }
 
 function toModelInfo(base: LiveModelInfo | undefined, id: string, info: DetectorInfo): LiveModelInfo {

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { KslError } from '../../../src-shared/result';
 import { detectMedia } from '../../services/inference/detect-media';
+import { FOLLOW_REDETECT } from '../../services/inference/detector';
 import { printResult } from '../output';
 import { withErrors } from '../with-errors';
 
@@ -46,7 +47,7 @@ export function registerDetectCommand(program: Command): void {
       if (!(LEVELS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--opt-level must be one of ${LEVELS.join(', ')} (got ${JSON.stringify(v)}).`);
       return v as (typeof LEVELS)[number];
     }, 'all')
-    .option('--redetect <n>', 'with a second stage, on a video: run the detector every n frames and follow the hands it found with the second stage alone in between (1: the detector on every frame)', whole('--redetect', 1, 1000), 1)
+    .option('--redetect <n>', 'with a second stage, on a video: run the detector every n frames and follow the hands it found with the second stage alone in between (1: the detector on every frame; it also runs whenever no hand is followed)', whole('--redetect', 1, 1000), FOLLOW_REDETECT)
     .option('--frames <n>', 'stop after this many frames', whole('--frames', 1, 10_000_000))
     .option('--json', 'print one JSON document')
     .action(withErrors(async (model: string, opts) => {

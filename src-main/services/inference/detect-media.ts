@@ -28,7 +28,7 @@ import { ffmpegReason } from '../media/ffmpeg-output';
 import { probeVideo } from '../media/probe';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { openDetector, type DetectCall, type Detector, type DetectorInfo, type DetectorOptions, type DetectTiming } from './detector';
+import { FOLLOW_REDETECT, openDetector, type DetectCall, type Detector, type DetectorInfo, type DetectorOptions, type DetectTiming } from './detector';
 import { frameFit, type FrameFit } from '../../../src-shared/frame-fit';
 import { InferenceService } from './inference-service';
 
@@ -205,7 +205,7 @@ export async function detectMedia(modelFile: string, o: DetectMediaOptions): Pro
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'ksl-detect-'));
   try {
     // A video is one stream: with a second stage, hands can be followed between detector runs.
-    const redetectEvery = o.video ? Math.max(1, o.redetectEvery ?? 1) : 1;
+    const redetectEvery = o.video ? Math.max(1, o.redetectEvery ?? FOLLOW_REDETECT) : 1;
     const info = await service.load('m', path.resolve(modelFile), { labelMap: o.labelMap, intraOpThreads: o.intraOpThreads, graphOptimizationLevel: o.graphOptimizationLevel, redetectEvery });
     const track = redetectEvery > 1 && info.secondStage !== null;
     // The source size: from the video, or the first image (frames of other sizes are scaled to it).

@@ -37,8 +37,9 @@ export interface DetectorOptions {
   /**
    * With a second stage: run the detector on every Nth frame of a stream and, on the frames between,
    * follow the hands found so far with the second stage alone (each hand's refined box is the next
-   * frame's crop). 1 (the default) runs the detector on every frame. Applies only to `detect` calls with
-   * `{ track: true }` (a video, a camera), never to unrelated images.
+   * frame's crop). 1 (the default here; streams are given FOLLOW_REDETECT) runs the detector on every
+   * frame. Applies only to `detect` calls with `{ track: true }` (a video, a camera), never to unrelated
+   * images.
    */
   redetectEvery?: number;
 }
@@ -134,6 +135,19 @@ export function regionHolds(part: FramePart, wins: readonly CropWindow[], width:
 
 /** Streams whose followed hands a detector keeps at once (the least recently seen goes first). */
 const MAX_STREAMS = 8;
+
+/**
+ * How often a followed stream runs the detector unless told otherwise (`ksl detect --redetect`, the Live
+ * screen and the kiosk's `KSL_LIVE_REDETECT`): every 30th frame, about once a second. Between, it runs
+ * only when no hand is followed (none yet, or all put down) and on the frame after a followed hand read
+ * as another word. Following is the better reader, not only the cheaper one: each close-up is centred on
+ * the last frame's refined box, framed better than the detector's own. The `ksl demo` model on its 18
+ * held-out videos (1620 frames of 640×360; `ksl detect --redetect N`) named the signed word first on
+ * 84.8% of frames with the detector on every frame, 93.1% on every 5th, 94.1% on every 15th and 94.5% on
+ * every 30th (another word first: 36, 8, 7 and 4 frames), at 43, 55, 80 and 82 fps. The cost: a second
+ * hand that comes into view while one is followed is found up to a second late.
+ */
+export const FOLLOW_REDETECT = 30;
 
 /** The second stage's graph input and outputs (export-onnx.ts writes them, the detector reads them). */
 export const CROP_INPUT = 'crop';

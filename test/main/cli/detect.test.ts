@@ -141,6 +141,10 @@ describe('ksl detect', () => {
     const images = ksl(['detect', model, '--images', path.join(dir, 'images'), '--threshold', '0.3', '--redetect', '3', '--json']).json();
     expect(images.tracking).toMatchObject({ redetectEvery: 1, trackedFrames: 0 });
     expect(ksl(['detect', model, '--video', clip, '--redetect', '0']).stderr).toMatch(/--redetect/);
+    // Without --redetect a video is followed, the detector on every 30th frame (FOLLOW_REDETECT): on these
+    // 25 frames, the first only.
+    const byDefault = ksl(['detect', model, '--video', clip, '--threshold', '0.3', '--json']).json();
+    expect(byDefault.tracking).toMatchObject({ redetectEvery: 30, trackedFrames: 24 });
   });
 
   it('pads a 4:3 video into a 16:9 model with ffmpeg (no stretch), as the worker would, and reports the fit', () => {

@@ -220,16 +220,17 @@ describe('live.models, live.load and live.detect', () => {
 });
 
 describe('live model settings from the environment', () => {
-  it('KSL_LIVE_THREADS and KSL_LIVE_REDETECT take whole numbers in range, else their defaults (2 threads, 1 on one core; 5)', () => {
+  it('KSL_LIVE_THREADS and KSL_LIVE_REDETECT take whole numbers in range, else their defaults (2 threads, 1 on one core; 30)', () => {
     expect(liveThreads({}, 2)).toBe(2);
     expect(liveThreads({}, 16)).toBe(2);
     expect(liveThreads({}, 1)).toBe(1);
     expect(liveThreads({ KSL_LIVE_THREADS: '1' }, 16)).toBe(1);
     expect(liveThreads({ KSL_LIVE_THREADS: '4' }, 2)).toBe(4);
     expect(liveThreads({ KSL_LIVE_THREADS: '0' }, 2)).toBe(2);
-    expect(liveRedetect({})).toBe(5);
+    expect(liveRedetect({})).toBe(30);
     expect(liveRedetect({ KSL_LIVE_REDETECT: '1' })).toBe(1);
     expect(liveRedetect({ KSL_LIVE_REDETECT: '12' })).toBe(12);
-    for (const bad of ['0', '61', '2.5', 'often', '']) expect(liveRedetect({ KSL_LIVE_REDETECT: bad })).toBe(5);
+    expect(liveRedetect({ KSL_LIVE_REDETECT: '300' })).toBe(300);
+    for (const bad of ['0', '301', '2.5', 'often', '']) expect(liveRedetect({ KSL_LIVE_REDETECT: bad })).toBe(30);
   });
 });
