@@ -24,7 +24,9 @@
  *
  * Env: BENCH_STEPS (training steps, default 200), BENCH_FRAMES (frames per block in parts 1 and 4, default 40), BENCH_BLOCKS (blocks per mode, default 3),
  * BENCH_PAGE_SECONDS (measured seconds per page load, default 12), BENCH_PAGE_ROUNDS (default 2),
- * BENCH_BROWSER=0 (skip parts 2 and 3), CHROMIUM_PATH (default /usr/bin/chromium).
+ * BENCH_BROWSER=0 (skip parts 2 and 3), CHROMIUM_PATH (default /usr/bin/chromium), BENCH_DEMO=DIR (a `ksl demo
+ * --out DIR` folder: its model, the default one, instead of a 200-step model trained here, and a held-out
+ * signer's 안녕하세요 as the camera).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -49,6 +51,8 @@ const PAGE_SECONDS = Number(process.env.BENCH_PAGE_SECONDS ?? 12);
 const PAGE_ROUNDS = Number(process.env.BENCH_PAGE_ROUNDS ?? 2);
 const BROWSER = process.env.BENCH_BROWSER !== '0';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** A `ksl demo --out DIR` folder: measure its model (the default model) instead of training a small one. */
+const DEMO = process.env.BENCH_DEMO;
 const [W, H] = [640, 480];
 /** A 4:3 camera's view of the 16:9 sample: its middle, full height (the service pads it into a 16:9 model, frame-fit.ts). */
 const CAMERA_4X3 = 'crop=ih*4/3:ih';
@@ -170,17 +174,37 @@ async function main() {
   try {
     console.log(`machine: ${os.cpus().length} cores; load ${load()}`);
     const t0 = Date.now();
-    const { sample: smp, project: p, runJob } = await prepareSampleProject({ root: tmp, words: 2, signers: 3, seconds: 2, test: 0.34, splitSeed: 3 });
-    const { run } = (await runJob('train', TrainParams.parse({ steps: STEPS, batch: 16, checkpoints: 1 }))) as TrainResult;
-    p.close();
-    const projectDir = path.join(tmp, 'project');
+    let projectDir: string;
+    let run: string;
+    let video: string;
+    if (DEMO) {
+      // The model `ksl demo` trained (the default model), and a held-out signer's 안녕하세요 as the camera.
+      projectDir = path.join(DEMO, 'project');
+      const Database = (await import('better-sqlite3')).default;
+      const db = new Database(path.join(projectDir, 'catalog.sqlite'), { readonly: true });
+      run = (db.prepare(`SELECT id FROM runs WHERE status = 'ok' ORDER BY id DESC LIMIT 1`).pluck().get() as string | undefined) ?? '';
+      const testSigners = db
+        .prepare(`SELECT DISTINCT s.code FROM split_members m JOIN frames f ON f.id = m.frame_id JOIN videos v ON v.id = f.video_id JOIN signers s ON s.id = v.signer_id WHERE m.side = 'test' AND m.split_id = (SELECT MAX(id) FROM splits)`)
+        .pluck()
+        .all()
+        .map(Number);
+      db.close();
+      if (!run) throw new Error(`BENCH_DEMO=${DEMO}: no finished run in ${projectDir}`);
+      const gt = JSON.parse(readFileSync(path.join(DEMO, 'sample', 'ground-truth.json'), 'utf8')) as { videos: { file: string; word: string; signer: number }[] };
+      video = path.join(DEMO, 'sample', (gt.videos.find((v) => v.word === '안녕하세요' && testSigners.includes(v.signer)) ?? gt.videos[0]!).file);
+      console.log(`model: run ${run} of ${projectDir} (BENCH_DEMO); camera: ${path.basename(video)}, a held-out signer's`);
+    } else {
+      const { sample: smp, project: p, runJob } = await prepareSampleProject({ root: tmp, words: 2, signers: 3, seconds: 2, test: 0.34, splitSeed: 3 });
+      run = ((await runJob('train', TrainParams.parse({ steps: STEPS, batch: 16, checkpoints: 1 }))) as TrainResult).run;
+      p.close();
+      projectDir = path.join(tmp, 'project');
+      console.log(`model: run ${run} (${STEPS} steps of 16) in ${((Date.now() - t0) / 1000).toFixed(0)} s with its data`);
+      // 640×480 camera frames: a sample video of a signer as a 4:3 camera sees it (the middle of the 16:9
+      // picture); and the same clip as a fake camera.
+      const gt = JSON.parse(readFileSync(smp.groundTruth, 'utf8')) as { videos: { file: string; word: string }[] };
+      video = path.join(smp.out, (gt.videos.find((v) => v.word === '안녕하세요') ?? gt.videos[0]!).file);
+    }
     const modelId = `run:${run}`;
-    console.log(`model: run ${run} (${STEPS} steps of 16) in ${((Date.now() - t0) / 1000).toFixed(0)} s with its data`);
-
-    // 640×480 camera frames: a sample video of a signer as a 4:3 camera sees it (the middle of the 16:9
-    // picture); and the same clip as a fake camera.
-    const gt = JSON.parse(readFileSync(smp.groundTruth, 'utf8')) as { videos: { file: string; word: string }[] };
-    const video = path.join(smp.out, (gt.videos.find((v) => v.word === '안녕하세요') ?? gt.videos[0]!).file);
     const raw = execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-stream_loop', '-1', '-i', video, '-frames:v', '30', '-vf', `${CAMERA_4X3},scale=${W}:${H}:flags=bilinear,format=rgb24`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { maxBuffer: 1 << 30 });
     const frames: Uint8Array[] = [];
     for (let i = 0; i + W * H * 3 <= raw.length; i += W * H * 3) frames.push(new Uint8Array(raw.subarray(i, i + W * H * 3)));
