@@ -7,7 +7,8 @@
  *    - TensorFlow.js: the pretrained tfjs graph backbone on the backend the app trains with (wasm), the SSD
  *      head in TensorFlow.js with trainer.predict's decoding, then the same NMS.
  *    Prints fps and latency of each and the ratio.
- * 2. `ksl detect` end to end (ffmpeg decode → scaling → inference → NMS) on a 1280×720 clip, a few times,
+ * 2. `ksl detect` end to end (ffmpeg decode → scaling → inference → NMS) on a 1280×720 clip, a few times, the
+ *    built CLI in a process of its own,
  *    against the targets (≥ 30 fps sustained, p95 ≤ 33 ms), with onnxruntime thread and graph-optimisation
  *    variants: the default model (input auto: 384×224 for the sample's 16:9 frames, with its second stage;
  *    how many candidate hands it reads per frame depends on the clip) following the hands between detector
@@ -18,7 +19,8 @@
  *    run); the README's table has the `ksl demo` model, where it doubles the rate.
  *
  * Env: BENCH_FRAMES (frames per model in part 1, default 60), BENCH_REPEATS (part 2, default 3),
- * BENCH_VIDEO (a clip to use instead of the generated 1280×720 one).
+ * BENCH_VIDEO (a clip to use instead of the generated 1280×720 one), BENCH_MODEL (a trained model to use as the
+ * default one in part 2, e.g. `ksl demo`'s runs/<id>/model.onnx: the README's table).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -28,7 +30,7 @@ import { TrainParams } from '../../src-shared/api';
 import { anchorsPerPosition, generateAnchors } from '../../src-shared/detector/anchors';
 import { nonMaxSuppression } from '../../src-shared/detector/nms';
 import { exportRunOnnx } from '../../src-main/services/detector/export-onnx';
-import { detectMedia, percentile } from '../../src-main/services/inference/detect-media';
+import { percentile } from '../../src-main/services/inference/detect-media';
 import { cropModelFile, openDetector } from '../../src-main/services/inference/detector';
 import { findFfmpeg } from '../../src-main/services/media/ffmpeg-path';
 import { prepareSampleProject } from '../../src-main/services/sample/sample-project';
@@ -39,6 +41,8 @@ import type { RunConfig, TrainResult } from '../../src-main/services/training/tr
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 60);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+/** The built CLI (`npm run bench:detect` from the repository; `node scripts/build.mjs` first): part 2 runs `ksl detect` itself. */
+const KSL_CLI = path.resolve(process.cwd(), 'bin', 'ksl.cjs');
 const S = 320;
 const fmt = (x: number) => x.toFixed(1);
 const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
@@ -49,6 +53,7 @@ function summary(ms: number[]): { fps: number; p50: number; p95: number } {
 }
 
 async function main() {
+  if (!existsSync(KSL_CLI)) throw new Error(`${KSL_CLI} is missing: run \`node scripts/build.mjs\` first (part 2 runs the built \`ksl detect\`).`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'ksl-bench-detect-'));
   const ffmpeg = findFfmpeg().path;
   try {
@@ -65,9 +70,15 @@ async function main() {
     const square = await tiny('320x320');
     // Part 1 compares the detector itself in two runtimes: its second stage (a .crop.onnx) stays out of it.
     rmSync(cropModelFile(square.file), { force: true });
-    const auto = await tiny('auto');
+    // BENCH_MODEL: a trained default model (e.g. `ksl demo`'s runs/<id>/model.onnx, its .crop.onnx beside).
+    const auto = process.env.BENCH_MODEL ? { file: path.resolve(process.env.BENCH_MODEL), run: path.basename(path.dirname(process.env.BENCH_MODEL)), input: { width: 0, height: 0 } } : await tiny('auto');
+    if (process.env.BENCH_MODEL) {
+      const d = await openDetector(auto.file);
+      auto.input = { width: d.info.input.width ?? 0, height: d.info.input.height ?? 0 };
+      await d.close();
+    }
     const model = square.file;
-    console.log(`models: runs ${square.run} (320×320) and ${auto.run} (default, ${auto.input.width}×${auto.input.height}), 20 steps each, exported in ${((Date.now() - t0) / 1000).toFixed(0)} s with their data`);
+    console.log(`models: runs ${square.run} (320×320, 20 steps) and ${auto.run} (default, ${auto.input.width}×${auto.input.height}, ${process.env.BENCH_MODEL ? `BENCH_MODEL ${auto.file}` : '20 steps'}), ready in ${((Date.now() - t0) / 1000).toFixed(0)} s with their data`);
 
     // The 1280×720 clip: the shared signer fixture (or a sample video) looped and stretched.
     const shared = path.resolve(process.cwd(), '..', 'shared', 'fixtures', 'video', 'signer-540x720.mp4');
@@ -149,7 +160,10 @@ async function main() {
     const runs = variants.map(() => ({ fps: [] as number[], p95: [] as number[], p50: [] as number[], cpu: [] as number[] }));
     for (let r = 0; r < REPEATS; r++) {
       for (const [i, v] of variants.entries()) {
-        const res = await detectMedia(v.file, { video: clip, intraOpThreads: v.threads, graphOptimizationLevel: v.level, redetectEvery: v.redetect });
+        // The real `ksl detect` (the built CLI) in a process of its own, as a user runs it: this process has
+        // TensorFlow.js and part 1's sessions loaded, and measured every variant ~1.5× slower in-process.
+        const args = ['detect', v.file, '--video', clip, '--threads', String(v.threads), '--opt-level', v.level, ...(v.redetect ? ['--redetect', String(v.redetect)] : []), '--json'];
+        const res = JSON.parse(execFileSync(process.execPath, [KSL_CLI, ...args], { maxBuffer: 1 << 28 }).toString('utf8')) as { fps: number; latencyMs: { p50: number; p95: number }; cpuMsPerFrame: number };
         runs[i]!.fps.push(res.fps);
         runs[i]!.p95.push(res.latencyMs.p95);
         runs[i]!.p50.push(res.latencyMs.p50);
