@@ -67,6 +67,18 @@ export interface SizedFrame {
   height: number;
 }
 
+/** Indexes of `frames` grouped by size (`W`x`H`), in order of first appearance, each group in order. */
+export function groupBySize(frames: readonly { width: number; height: number }[]): number[][] {
+  const groups = new Map<string, number[]>();
+  frames.forEach((f, i) => {
+    const key = `${f.width}x${f.height}`;
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  });
+  return [...groups.values()];
+}
+
 /**
  * Decodes frames of any sizes into one `width`×`height` model input each, fitted as detection fits a
  * frame (frame-fit.ts): one of about the input's shape stretched to it, one of another shape (a portrait
@@ -82,14 +94,7 @@ export async function decodeFittedRgb(
   onFrame: (index: number, rgb: Uint8Array, fit: FrameFit) => void | Promise<void>,
   signal?: AbortSignal,
 ): Promise<void> {
-  const groups = new Map<string, number[]>();
-  frames.forEach((f, i) => {
-    const key = `${f.width}x${f.height}`;
-    const g = groups.get(key);
-    if (g) g.push(i);
-    else groups.set(key, [i]);
-  });
-  for (const idx of groups.values()) {
+  for (const idx of groupBySize(frames)) {
     const first = frames[idx[0]!]!;
     const fit = frameFit(first.width, first.height, width, height);
     const files = idx.map((i) => frames[i]!.file);

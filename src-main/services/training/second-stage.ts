@@ -24,7 +24,7 @@ import {
   type CropWindow,
   type PixelBox,
 } from './crop-classifier';
-import { decodeFramesRgb } from './decode-frames';
+import { decodeFramesRgb, groupBySize } from './decode-frames';
 
 /** IoU above which two refined detections of one word are the same hand. */
 export const REFINED_NMS_IOU = 0.5;
@@ -52,14 +52,7 @@ export async function openCropNet(cacheDir: string, meta: CropClassifierMeta = C
  * `onFrame` in example order within each size group.
  */
 export async function forEachNativeFrame(projectDir: string, examples: readonly SplitExample[], onFrame: (index: number, rgb: Uint8Array, width: number, height: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  const groups = new Map<string, number[]>();
-  examples.forEach((e, i) => {
-    const key = `${e.width}x${e.height}`;
-    const g = groups.get(key);
-    if (g) g.push(i);
-    else groups.set(key, [i]);
-  });
-  for (const idx of groups.values()) {
+  for (const idx of groupBySize(examples)) {
     const { width, height } = examples[idx[0]!]!;
     await decodeFramesRgb(
       idx.map((i) => path.join(projectDir, examples[i]!.file)),
