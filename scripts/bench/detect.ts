@@ -14,9 +14,10 @@
  *    how many candidate hands it reads per frame depends on the clip) following the hands between detector
  *    runs (the default: every 30th frame), the same with the detector on every 5th frame and on every frame,
  *    and a 320×320 detector alone. Rounds are interleaved across variants.
- *    The models here have 20 training steps: their second stage reads several false hands in every frame,
- *    so following (which pays a crop per followed hand) gains little on them (23.9 against 25.0 fps in one
- *    run); the README's table has the `ksl demo` model, where it doubles the rate.
+ *    The models trained here have 20 steps: their second stage reads several false hands in every frame, so
+ *    following (which pays a crop per followed hand) gains nothing on them. BENCH_MODEL measures a trained
+ *    model instead: with `ksl demo`'s, following gave 84.8 fps and p95 21.4 ms against 35.9 fps and 36.1 ms
+ *    with the detector on every frame (26 November; the README's table).
  *
  * Env: BENCH_FRAMES (frames per model in part 1, default 60), BENCH_REPEATS (part 2, default 3),
  * BENCH_VIDEO (a clip to use instead of the generated 1280×720 one), BENCH_MODEL (a trained model to use as the
